@@ -1,0 +1,54 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
+import type { Interceptor } from './interceptor.js';
+import type { RetryOptions } from './retry-policy.js';
+import type { TlsInputs } from './tls-material.js';
+import type { TraceOptions } from './trace.js';
+
+/**
+ * Everything `createClient` accepts; every field is optional and most fall back to an
+ * environment variable.
+ *
+ * @example
+ * createClient({
+ *   address: 'pantry.example.com:443',     // else PANTRY_ADDRESS, else GRPC_SERVER_ADDRESS
+ *   certDir: './certs',                     // ca.crt, client.crt, client.key
+ *   deadlineMs: 5_000,
+ *   retry: { maxAttempts: 3 },
+ *   trace: 'call,retry',
+ * });
+ */
+export interface ClientOptions extends TlsInputs, TraceOptions {
+  /** `host:port` of the proxy or server. Default: env `PANTRY_ADDRESS`, else `GRPC_SERVER_ADDRESS`. */
+  address?: string;
+  /** TLS name to send and check instead of the address's host (for IP targets). Default: env `PANTRY_SERVER_NAME`. */
+  serverName?: string;
+  /** Speak plaintext HTTP/2, e.g. to a server's own port inside a pod. Default false; never implied. */
+  insecure?: boolean;
+  /** Default deadline of unary calls in ms, retries included. Default: env `PANTRY_DEADLINE_MS`, else 10 000. */
+  deadlineMs?: number;
+  /** Default deadline of server streams in ms. Default: none (`Infinity`), so watches stay open. */
+  streamDeadlineMs?: number;
+  /** Deadline per method name, e.g. `{ ListFoods: 30_000 }`; wins over `deadlineMs`. */
+  methodDeadlineMs?: Record<string, number>;
+  /** Retry settings for every call, or `false` for none. Default: see {@link RetryOptions}. */
+  retry?: RetryOptions | false;
+  /** gRFC A6 retry throttling per client. Default `{ maxTokens: 10, tokenRatio: 0.1 }`; `false` turns it off. */
+  retryThrottle?: { maxTokens?: number; tokenRatio?: number } | false;
+  /** Your stages, run once per logical call between the deadline and retry stages, first outermost. */
+  interceptors?: Interceptor[];
+  /** Re-read certificate files for new connections when they are renewed. Default true when every piece comes from a file. */
+  watchCertificates?: boolean;
+  /** How often to look for renewed certificate files, in ms. Default 60 000. */
+  certificateRefreshMs?: number;
+  /** Extra grpc-js channel options (keepalive, message sizes, …). */
+  channelOptions?: Partial<ChannelOptions>;
+  /** Where environment variables are read from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Every key of {@link ClientOptions}, to reject misspelt ones. */
+export const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'address', 'serverName', 'insecure', 'deadlineMs', 'streamDeadlineMs', 'methodDeadlineMs', 'retry', 'retryThrottle',
+  'interceptors', 'watchCertificates', 'certificateRefreshMs', 'channelOptions', 'env', 'ca', 'cert', 'key', 'certDir',
+  'trace', 'verbosity', 'logger',
+]);

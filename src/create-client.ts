@@ -1,0 +1,184 @@
+import { Client, credentials as grpcCredentials, experimental, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { inspect } from 'node:util';
+import { parseAddress } from './address.js';
+import { callTraceStage } from './call-trace.js';
+import { CertificateWatcher } from './certificate-watcher.js';
+import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
+import { Code } from './code.js';
+import { watchConnectivity } from './connection-trace.js';
+import { deadlineStage } from './deadline.js';
+import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
+import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
+import { composeInterceptors, type Interceptor } from './interceptor.js';
+import { configError } from './pantry-error.js';
+import { requestIdStage } from './request-id.js';
+import { retryStage } from './retry.js';
+import { DEFAULT_RETRY, resolveRetryPolicy } from './retry-policy.js';
+import { RetryThrottle } from './retry-throttle.js';
+import { serviceClient, type ServiceClient } from './service-client.js';
+import { describeSource, isFileBacked, loadTlsMaterial } from './tls-material.js';
+import { probeTls } from './tls-probe.js';
+import { Tracer } from './trace.js';
+import { grpcTransport } from './transport.js';
+
+/**
+ * A connected pantry client: one channel, typed stubs for both services.
+ *
+ * @example
+ * await using client = createClient('pantry.example.com:443', './certs');
+ * const { message } = await client.hello.hello({ name: 'pantry' });
+ */
+export interface PantryClient {
+  /** `hello.v1.HelloService`. */
+  readonly hello: ServiceClient<typeof HelloServiceDefinition>;
+  /** `pantry.v1.FoodStorageService`. */
+  readonly foodStorage: ServiceClient<typeof FoodStorageServiceDefinition>;
+  /** The `host:port` this client dials. */
+  readonly address: string;
+  /** Resolves when the channel is connected, or rejects with `UNAVAILABLE` (and a hint) at the deadline. */
+  waitForReady(deadlineMs?: number): Promise<void>;
+  /** Re-reads the certificate files now instead of at the next refresh; resolves true when they changed. */
+  reloadCertificates(): boolean;
+  /** Closes the channel; calls in flight fail with `CANCELLED`/`UNAVAILABLE`. Idempotent. */
+  close(): void;
+  /** `await using client = createClient(…)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates a client over mutual TLS. Every setting is checked here, before any connection:
+ * a missing, empty, non-PEM, expired or mismatched certificate or key, or a malformed address,
+ * throws a {@link PantryError} that names the file and the option or variable it came from.
+ *
+ * @example
+ * const client = createClient('pantry.example.com:443', './certs');
+ * const { food } = await client.foodStorage.addFood({ food: { name: '保存水 2L', quantity: 6 } });
+ *
+ * @example
+ * // Everything from the environment (PANTRY_ADDRESS, PANTRY_CERT_DIR, …):
+ * const client = createClient();
+ */
+export function createClient(address?: string, certDir?: string, options?: ClientOptions): PantryClient;
+export function createClient(options: ClientOptions): PantryClient;
+export function createClient(a?: string | ClientOptions, certDir?: string, options?: ClientOptions): PantryClient {
+  const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
+  if (typeof a === 'string') opts.address = a;
+  else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
+  if (certDir !== undefined) {
+    if (typeof certDir !== 'string') throw configError(Code.INVALID_ARGUMENT, `createClient: certDir must be a directory path string, got ${typeof certDir}`);
+    opts.certDir = certDir;
+  }
+  for (const key of Object.keys(opts)) {
+    if (!CLIENT_OPTION_KEYS.has(key)) throw configError(Code.INVALID_ARGUMENT, `createClient: unknown option "${key}"`, `known options: ${[...CLIENT_OPTION_KEYS].join(', ')}`);
+  }
+  const env = opts.env ?? process.env;
+  const tracer = new Tracer(opts, env);
+
+  const rawAddress = opts.address ?? env.PANTRY_ADDRESS ?? env.GRPC_SERVER_ADDRESS;
+  const addressFrom = opts.address !== undefined ? 'option address' : env.PANTRY_ADDRESS !== undefined ? 'env PANTRY_ADDRESS' : 'env GRPC_SERVER_ADDRESS';
+  if (rawAddress === undefined) throw configError(Code.INVALID_ARGUMENT, 'no address given', 'pass createClient("host:port", certDir) or set PANTRY_ADDRESS');
+  const address = parseAddress(rawAddress, addressFrom);
+  const serverName = opts.serverName ?? env.PANTRY_SERVER_NAME;
+  if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+$/.test(serverName))) {
+    throw configError(Code.INVALID_ARGUMENT, `serverName "${String(serverName)}" (${opts.serverName !== undefined ? 'option serverName' : 'env PANTRY_SERVER_NAME'}) is not a DNS name`);
+  }
+
+  const deadlineMs = positiveMs(opts.deadlineMs, 'option deadlineMs') ?? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') ?? 10_000;
+  const streamDeadlineMs = positiveMs(opts.streamDeadlineMs, 'option streamDeadlineMs') ?? Infinity;
+  const methodDeadlineMs: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(opts.methodDeadlineMs ?? {})) methodDeadlineMs[name] = positiveMs(ms, `option methodDeadlineMs.${name}`)!;
+  const retryPolicy = resolveRetryPolicy(opts.retry, DEFAULT_RETRY, 'option retry');
+  const throttle = opts.retryThrottle === false ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 }) : rangeChecked(() => new RetryThrottle(opts.retryThrottle || {}));
+  const userInterceptors = opts.interceptors ?? [];
+  if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
+
+  let channelCredentials: ChannelCredentials;
+  let watcher: CertificateWatcher | undefined;
+  let caSource: string | undefined;
+  if (opts.insecure === true) {
+    if (opts.ca || opts.cert || opts.key || opts.certDir) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
+    channelCredentials = grpcCredentials.createInsecure();
+    tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
+  } else {
+    if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
+    const { material, warnings } = loadTlsMaterial(opts, env);
+    for (const w of warnings) tracer.warn('credentials', w);
+    caSource = describeSource(material.sources.ca);
+    if (tracer.enabled('credentials')) {
+      tracer.debug('credentials', `ca from ${caSource}: ${material.caCerts.map((c) => `"${c.subject.replace(/\n/g, ', ')}" until ${c.validTo}`).join('; ')}`);
+      if (material.leaf) tracer.debug('credentials', `client certificate from ${describeSource(material.sources.cert!)}: "${material.leaf.subject.replace(/\n/g, ', ')}" serial ${material.leaf.serialNumber} until ${material.leaf.validTo}; key from ${describeSource(material.sources.key!)}`);
+    }
+    const watch = opts.watchCertificates ?? isFileBacked(material);
+    if (watch && !isFileBacked(material)) throw configError(Code.INVALID_ARGUMENT, 'watchCertificates: true needs ca, cert and key from files', 'inline PEM cannot be renewed; give paths, or leave watchCertificates unset');
+    const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
+    watcher = new CertificateWatcher(opts, material, { watch, intervalMs: refreshMs, tracer });
+    channelCredentials = experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null);
+    if (tracer.enabled('tls')) {
+      void probeTls(address, material, { serverName }).then((r) =>
+        r.error
+          ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
+          : tracer.debug('tls', `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`),
+      );
+    }
+  }
+
+  const channelOptions: Partial<ChannelOptions> = {
+    // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
+    'grpc.service_config_disable_resolution': 1,
+    ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
+    ...opts.channelOptions,
+  };
+  const grpcClient = new Client(address.target, channelCredentials, channelOptions);
+  const stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcClient, tracer, address.target) : undefined;
+
+  const stages: Interceptor[] = [
+    deadlineStage({ deadlineMs, streamDeadlineMs, methodDeadlineMs }, tracer),
+    requestIdStage(),
+    ...userInterceptors,
+    retryStage(retryPolicy, throttle, tracer),
+  ];
+  if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
+  const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }));
+
+  let closed = false;
+  const client: PantryClient = {
+    hello: serviceClient(HelloServiceDefinition, pipeline),
+    foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline),
+    address: address.target,
+    waitForReady(ms = deadlineMs) {
+      return new Promise((resolve, reject) =>
+        grpcClient.waitForReady(Date.now() + ms, (err) =>
+          err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
+        ),
+      );
+    },
+    reloadCertificates: () => watcher?.reload() ?? false,
+    close() {
+      if (closed) return;
+      closed = true;
+      stopConnectivityTrace?.();
+      watcher?.close();
+      grpcClient.close();
+    },
+    async [Symbol.asyncDispose]() {
+      client.close();
+    },
+  };
+  Object.defineProperty(client, inspect.custom, { value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }` });
+  return client;
+}
+
+function positiveMs(value: unknown, from: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !(n > 0) || Number.isNaN(n)) throw configError(Code.INVALID_ARGUMENT, `${from} must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function rangeChecked<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    throw configError(Code.INVALID_ARGUMENT, `option ${(err as Error).message}`);
+  }
+}

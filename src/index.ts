@@ -1,0 +1,34 @@
+/**
+ * `@pantry/client`: a typed gRPC client for the pantry service (`pantry.v1.FoodStorageService`
+ * and `hello.v1.HelloService`) over mutual TLS, with deadlines, safe retries, tracing, and
+ * errors that name the cause and the fix.
+ *
+ * @example
+ * import { createClient } from '@pantry/client';
+ * const client = createClient('pantry.example.com:443', './certs');
+ * const { food } = await client.foodStorage.addFood({ food: { name: '保存水 2L', quantity: 6 } });
+ *
+ * @packageDocumentation
+ */
+export { createClient, type PantryClient } from './create-client.js';
+export type { ClientOptions } from './client-options.js';
+export type { CallOptions } from './call-options.js';
+export { PantryError, type PantryErrorInit } from './pantry-error.js';
+export { Code, codeName, type CodeName } from './code.js';
+export { composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse, type MethodInfo, type Idempotency } from './interceptor.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export type { Logger } from './logger.js';
+export { TRACERS, type TracerName, type TraceOptions, type Verbosity } from './trace.js';
+export type { TlsInputs, PemInput } from './tls-material.js';
+export { probeTls, type TlsProbeResult } from './tls-probe.js';
+export type { ServiceClient } from './service-client.js';
+export type { DeepPartial } from './message-type.js';
+export { Metadata } from '@grpc/grpc-js';
+
+export { HelloRequest, HelloResponse } from './generated/hello/v1/hello.js';
+export { Category, Food } from './generated/pantry/v1/food.js';
+export {
+  AddFoodRequest, AddFoodResponse, GetFoodRequest, GetFoodResponse, ListFoodsRequest, ListFoodsResponse,
+  UpdateFoodRequest, UpdateFoodResponse, ConsumeFoodRequest, ConsumeFoodResponse, DeleteFoodRequest, DeleteFoodResponse,
+  WatchExpiringFoodsRequest, WatchExpiringFoodsResponse,
+} from './generated/pantry/v1/food_storage_service.js';

@@ -1,0 +1,139 @@
+import { Metadata } from '@grpc/grpc-js';
+import type { CallOptions } from './call-options.js';
+import { Code } from './code.js';
+import type { CallFn, CallRequest, Idempotency, MethodInfo } from './interceptor.js';
+import type { DeepPartial, MessageType } from './message-type.js';
+import { PantryError } from './pantry-error.js';
+
+/** One method of a ts-proto generic service definition (`outputServices=generic-definitions`). */
+export interface MethodDefinition {
+  readonly name: string;
+  readonly requestType: MessageType<any>;
+  readonly responseType: MessageType<any>;
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+  readonly options: { readonly idempotencyLevel?: string };
+}
+
+/** A ts-proto generic service definition, e.g. `FoodStorageServiceDefinition`. */
+export interface ServiceDefinition {
+  readonly name: string;
+  readonly fullName: string;
+  readonly methods: { readonly [name: string]: MethodDefinition };
+}
+
+/**
+ * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
+ * server-streaming method. Requests are partial objects, filled in with `fromPartial`.
+ *
+ * @example
+ * const { foods } = await client.foodStorage.listFoods({ pageSize: 20 });
+ * for await (const { food, daysLeft } of client.foodStorage.watchExpiringFoods({ withinDays: 30 })) …
+ */
+export type ServiceClient<S extends ServiceDefinition> = {
+  [K in keyof S['methods']]: S['methods'][K] extends { requestType: MessageType<infer Req>; responseType: MessageType<infer Res>; responseStream: infer Streaming }
+    ? Streaming extends true
+      ? (request?: DeepPartial<Req>, options?: CallOptions) => AsyncIterable<Res>
+      : (request?: DeepPartial<Req>, options?: CallOptions) => Promise<Res>
+    : never;
+};
+
+/**
+ * Reads the static facts of a method from its definition: path, kind, the proto's
+ * `idempotency_level`, and whether the request has a `request_id` idempotency key.
+ *
+ * @example
+ * methodInfo(FoodStorageServiceDefinition, FoodStorageServiceDefinition.methods.addFood).hasRequestId // true
+ */
+export function methodInfo(service: ServiceDefinition, def: MethodDefinition): MethodInfo {
+  if (def.requestStream) throw new Error(`${service.fullName}/${def.name}: client-streaming methods are not supported`);
+  const level = def.options.idempotencyLevel;
+  return Object.freeze({
+    path: `/${service.fullName}/${def.name}`,
+    name: def.name,
+    service: service.fullName,
+    kind: def.responseStream ? 'server_streaming' : 'unary',
+    idempotency: (level === 'NO_SIDE_EFFECTS' || level === 'IDEMPOTENT' ? level : 'IDEMPOTENCY_UNKNOWN') as Idempotency,
+    hasRequestId: 'requestId' in def.requestType.fromPartial({}),
+    requestType: def.requestType,
+    responseType: def.responseType,
+  });
+}
+
+/**
+ * Builds the typed client of a service whose every call goes through `pipeline`.
+ *
+ * @example
+ * const hello = serviceClient(HelloServiceDefinition, pipeline);
+ * await hello.hello({ name: 'pantry' });
+ */
+export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn): ServiceClient<S> {
+  const client: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(service.methods)) {
+    const method = methodInfo(service, def);
+    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline) : serverStreamingMethod(method, pipeline);
+  }
+  return Object.freeze(client) as ServiceClient<S>;
+}
+
+function unaryMethod(method: MethodInfo, pipeline: CallFn) {
+  return (request?: object, options: CallOptions = {}): Promise<unknown> => {
+    let req: CallRequest;
+    try {
+      req = startCall(method, request, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return pipeline(req).then((res) => {
+      if (options.onHeader) options.onHeader(res.header);
+      if (options.onTrailer && res.trailer) options.onTrailer(res.trailer);
+      return res.message;
+    });
+  };
+}
+
+function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
+  return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
+    const req = startCall(method, request, options);
+    return {
+      async *[Symbol.asyncIterator]() {
+        const res = await pipeline(req);
+        options.onHeader?.(res.header);
+        yield* res.stream!;
+      },
+    };
+  };
+}
+
+function startCall(method: MethodInfo, request: object | undefined, options: CallOptions): CallRequest {
+  if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
+    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.requestType === undefined ? 'message' : method.name + 'Request'}), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call options must be an object, got ${options === null ? 'null' : typeof options}`, method: method.path });
+  }
+  return {
+    method,
+    message: method.requestType.fromPartial(request ?? {}),
+    metadata: toMetadata(options.metadata, method.path),
+    deadline: Infinity,
+    signal: options.signal,
+    options,
+    attempt: 0,
+    attemptsMade: 0,
+  };
+}
+
+function toMetadata(input: CallOptions['metadata'], method: string): Metadata {
+  if (input instanceof Metadata) return input.clone();
+  const md = new Metadata();
+  if (input === undefined) return md;
+  for (const [key, value] of Object.entries(input)) {
+    try {
+      md.set(key, value);
+    } catch (err) {
+      throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `metadata "${key}": ${(err as Error).message}`, method });
+    }
+  }
+  return md;
+}

@@ -1,0 +1,133 @@
+import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it; loaded only by the testing entry
+import * as x509 from '@peculiar/x509';
+import { webcrypto } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const DAY = 86_400_000;
+
+/** Options of {@link writeDevCertificates}; every field is optional. */
+export interface DevCertificateOptions {
+  /** DNS names and IP addresses of the server certificate. Default `['localhost', '127.0.0.1']`. */
+  serverNames?: string[];
+  /** Common name of the CA. Default `pantry dev CA`. */
+  caName?: string;
+  /** Common name of the client certificate. Default `pantry-dev-client`. */
+  clientName?: string;
+  /** Validity of the client certificate. Default from an hour ago for 30 days; set dates in the past for an expired one. */
+  clientValidity?: { notBefore: Date; notAfter: Date };
+}
+
+/** The files {@link writeDevCertificates} wrote (article names) and the CA, to issue more from. */
+export interface DevCertificates {
+  dir: string;
+  caCert: string;
+  clientCert: string;
+  clientKey: string;
+  serverCert: string;
+  serverKey: string;
+  /** Issues another client certificate from the same CA into `dir` (as client.crt, client.key). */
+  issueClient(dir: string, options?: { name?: string; validity?: { notBefore: Date; notAfter: Date } }): Promise<{ cert: string; key: string }>;
+}
+
+interface Issuer {
+  cert: x509.X509Certificate;
+  keys: CryptoKeyPair;
+}
+
+/**
+ * Writes a development CA, a server certificate and a client certificate (ECDSA P-256) into
+ * `dir` with the reference article's names: `ca.crt`, `client.crt`, `client.key`, plus
+ * `server.crt` and `server.key`. For tests and demos only.
+ *
+ * @example
+ * const certs = await writeDevCertificates('/tmp/pantry-certs');
+ * const client = createClient('localhost:8443', certs.dir);
+ */
+export async function writeDevCertificates(dir: string, options: DevCertificateOptions = {}): Promise<DevCertificates> {
+  await mkdir(dir, { recursive: true });
+  const now = Date.now();
+  const validity = { notBefore: new Date(now - 3_600_000), notAfter: new Date(now + 30 * DAY) };
+  const caKeys = await generateKeys();
+  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${options.caName ?? 'pantry dev CA'}, O=pantry`,
+    notBefore: validity.notBefore,
+    notAfter: new Date(now + 365 * DAY),
+    signingAlgorithm: ALG,
+    keys: caKeys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
+  });
+  const ca: Issuer = { cert: caCert, keys: caKeys };
+  const names = options.serverNames ?? ['localhost', '127.0.0.1'];
+  const server = await issue(ca, 'pantry-server', validity, 'server', names);
+  const client = await issue(ca, options.clientName ?? 'pantry-dev-client', options.clientValidity ?? validity, 'client');
+  const files = {
+    caCert: caCert.toString('pem') + '\n',
+    serverCert: server.cert,
+    serverKey: server.key,
+    clientCert: client.cert,
+    clientKey: client.key,
+  };
+  await writeFile(join(dir, 'ca.crt'), files.caCert);
+  await writePair(dir, 'server', server);
+  await writePair(dir, 'client', client);
+  return {
+    dir,
+    ...files,
+    async issueClient(target, o = {}) {
+      const pair = await issue(ca, o.name ?? 'pantry-dev-client', o.validity ?? validity, 'client');
+      await mkdir(target, { recursive: true });
+      await writePair(target, 'client', pair);
+      return pair;
+    },
+  };
+}
+
+async function writePair(dir: string, name: string, pair: { cert: string; key: string }): Promise<void> {
+  await writeFile(join(dir, `${name}.crt`), pair.cert);
+  await writeFile(join(dir, `${name}.key`), pair.key, { mode: 0o600 });
+}
+
+async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date; notAfter: Date }, role: 'server' | 'client', names: string[] = []): Promise<{ cert: string; key: string }> {
+  const keys = await generateKeys();
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(false, undefined, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+    new x509.ExtendedKeyUsageExtension([role === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+  ];
+  if (names.length) {
+    extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))));
+  }
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${commonName}, O=pantry`,
+    issuer: ca.cert.subject,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    extensions,
+  });
+  const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
+  return { cert: cert.toString('pem') + '\n', key: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') + '\n' };
+}
+
+function generateKeys(): Promise<CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as Promise<CryptoKeyPair>;
+}
+
+function serial(): string {
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(12))).toString('hex').replace(/^[89a-f]/, '1');
+}

@@ -1,0 +1,143 @@
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAddress } from '../address.js';
+import { loadTlsMaterial } from '../tls-material.js';
+import { probeTls, type TlsProbeResult } from '../tls-probe.js';
+import { writeDevCertificates } from './dev-certificates.js';
+import { dockerAvailable, startDockerStack } from './docker-runtime.js';
+import { startProcessStack } from './process-runtime.js';
+import { PROXIES, type ProxyKind } from './proxy-spec.js';
+
+/** Options of {@link startPantryStack}; all optional. */
+export interface PantryStackOptions {
+  /** `docker` (testcontainers), `process` (local binaries) or `auto`: docker when an engine answers, else process. Default `auto`. */
+  runtime?: 'docker' | 'process' | 'auto';
+  /** The TLS-terminating proxy, or `none` for mutual TLS straight to the Go server. Default `haproxy` (Envoy cannot be pulled everywhere). */
+  proxy?: ProxyKind | 'none';
+  /** A proxy configuration file to use instead of the default, e.g. `PROXIES.haproxy.pitfalls['no-alpn']`. */
+  proxyConfig?: string;
+  /** Lets request metadata ask the server for failures, delays and dropped connections. Default false. */
+  faultInjection?: boolean;
+  /** A directory with `ca.crt`, `client.crt`, `client.key`, `server.crt`, `server.key`; default fresh dev certificates in a temp dir. */
+  certDir?: string;
+  /** Extra flags for the Go server. */
+  serverArgs?: string[];
+}
+
+/** A running server (and proxy). */
+export interface PantryStack extends AsyncDisposable {
+  /** `host:port` a client dials: the proxy's TLS port, or the server's own mTLS port with `proxy: 'none'`. */
+  readonly address: string;
+  /** Certificates for `createClient(stack.address, stack.certDir)`. */
+  readonly certDir: string;
+  /** `host:port` of the Go server as seen from this machine (plaintext HTTP/2 behind a proxy, mTLS without). */
+  readonly serverAddress: string;
+  readonly runtime: 'docker' | 'process';
+  readonly proxy: ProxyKind | 'none';
+  /** The handshake with `address` offering h2 and http/1.1: `tls.alpn` is `false` when the listener selected no ALPN (Python gRPC clients then fail). */
+  readonly tls: TlsProbeResult;
+  /** Output of the server and the proxy so far. */
+  logs(): string;
+  /** Kills the Go server (SIGKILL: a crash) and starts it again on the same address. */
+  restartServer(options?: { downMs?: number }): Promise<void>;
+  /** Kills the proxy and starts it again on the same address. */
+  restartProxy(options?: { downMs?: number }): Promise<void>;
+  /** Stops everything and removes what the stack created. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** What a runtime starts; the stack adds certificates, the TLS probe and clean-up. */
+export interface RuntimeStack {
+  address: string;
+  serverAddress: string;
+  logs(): string;
+  restartServer(downMs: number): Promise<void>;
+  restartProxy(downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What a runtime needs to start. */
+export interface RuntimeRequest {
+  proxy: ProxyKind | 'none';
+  proxyConfig?: string;
+  /** Certificates and `server.pem`, in a directory the stack owns. */
+  proxyCertDir: string;
+  workDir: string;
+  serverArgs: string[];
+}
+
+/**
+ * Starts the pantry Go server behind a TLS proxy that requires client certificates (or alone
+ * with mutual TLS), in containers through testcontainers or as local processes, with fresh dev
+ * certificates unless you give some. Use it in an app's tests as in this repo's.
+ *
+ * @example
+ * import { startPantryStack } from '@pantry/client/testing';
+ * await using stack = await startPantryStack({ proxy: 'haproxy' });
+ * const client = createClient(stack.address, stack.certDir);
+ */
+export async function startPantryStack(options: PantryStackOptions = {}): Promise<PantryStack> {
+  const proxy = options.proxy ?? 'haproxy';
+  if (proxy !== 'none' && !(proxy in PROXIES)) throw new Error(`startPantryStack: proxy must be 'envoy', 'haproxy' or 'none', got ${JSON.stringify(proxy)}`);
+  const wanted = options.runtime ?? 'auto';
+  if (!['docker', 'process', 'auto'].includes(wanted)) throw new Error(`startPantryStack: runtime must be 'docker', 'process' or 'auto', got ${JSON.stringify(wanted)}`);
+  const runtime = wanted === 'auto' ? ((await dockerAvailable()) ? 'docker' : 'process') : wanted;
+
+  const workDir = await mkdtemp(join(tmpdir(), 'pantry-stack-'));
+  let parts: RuntimeStack | undefined;
+  try {
+    const certDir = options.certDir ?? (await writeDevCertificates(join(workDir, 'certs'))).dir;
+    const proxyCertDir = join(workDir, 'proxy-certs');
+    await prepareProxyCerts(certDir, proxyCertDir);
+    const request: RuntimeRequest = {
+      proxy,
+      proxyConfig: options.proxyConfig,
+      proxyCertDir,
+      workDir,
+      serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
+    };
+    parts = runtime === 'docker' ? await startDockerStack(request) : await startProcessStack(request);
+    const { material } = loadTlsMaterial({ certDir });
+    const tls = await probeTls(parseAddress(parts.address, 'stack address'), material);
+    let stopped = false;
+    const started = parts;
+    const stack: PantryStack = {
+      address: parts.address,
+      certDir,
+      serverAddress: parts.serverAddress,
+      runtime,
+      proxy,
+      tls,
+      logs: () => started.logs(),
+      restartServer: (o = {}) => started.restartServer(o.downMs ?? 0),
+      restartProxy: (o = {}) => started.restartProxy(o.downMs ?? 0),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await started.stop();
+        await rm(workDir, { recursive: true, force: true });
+      },
+      [Symbol.asyncDispose]: () => stack.stop(),
+    };
+    return stack;
+  } catch (err) {
+    await parts?.stop().catch(() => {});
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function prepareProxyCerts(certDir: string, target: string): Promise<void> {
+  await mkdir(target, { recursive: true });
+  for (const f of ['ca.crt', 'server.crt', 'server.key']) {
+    try {
+      await copyFile(join(certDir, f), join(target, f));
+    } catch {
+      throw new Error(`startPantryStack: certDir ${certDir} has no ${f}; it needs ca.crt, server.crt and server.key for the server side (writeDevCertificates makes them)`);
+    }
+  }
+  await chmod(join(target, 'server.key'), 0o644); // a test key, read by the proxy's own user inside its container
+  const pem = (await readFile(join(certDir, 'server.crt'), 'utf8')) + (await readFile(join(certDir, 'server.key'), 'utf8'));
+  await writeFile(join(target, 'server.pem'), pem, { mode: 0o644 });
+}

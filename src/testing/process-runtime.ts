@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ManagedProcess } from './managed-process.js';
+import type { RuntimeRequest, RuntimeStack } from './pantry-stack.js';
+import { accepts, freePort } from './ports.js';
+import { PROXIES, type ProxySpec } from './proxy-spec.js';
+import { pantryServerBinary } from './server-binary.js';
+
+const SERVING = /pantry-server serving on (\S+)/;
+
+/**
+ * The stack as local processes on loopback: the Go server binary, and `haproxy` (or `envoy`)
+ * from PATH in front of it.
+ *
+ * @example
+ * const parts = await startProcessStack({ proxy: 'haproxy', proxyCertDir, workDir, serverArgs: [] });
+ */
+export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeStack> {
+  const spec = req.proxy === 'none' ? undefined : PROXIES[req.proxy];
+  if (spec) await requireBinary(spec);
+  const bin = await pantryServerBinary();
+  const certs = req.proxyCertDir;
+  const tlsFlags = spec ? [] : ['-tls-cert', join(certs, 'server.crt'), '-tls-key', join(certs, 'server.key'), '-client-ca', join(certs, 'ca.crt')];
+  // A fixed port (not 0), so a restarted server comes back where the proxy and clients expect it.
+  const server = new ManagedProcess('server', bin, ['-listen', `127.0.0.1:${await freePort()}`, ...tlsFlags, ...req.serverArgs], { ready: SERVING });
+  const processes: ManagedProcess[] = [server];
+  try {
+    const serverAddress = (await server.started)[1];
+    let proxy: ManagedProcess | undefined;
+    let address = serverAddress;
+    if (spec) {
+      const port = await freePort();
+      address = `127.0.0.1:${port}`;
+      const endpoints = { listen: address, upstream: serverAddress, certs };
+      const configPath = join(req.workDir, `${spec.kind}.conf`);
+      await writeFile(configPath, spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints));
+      proxy = new ManagedProcess(spec.kind, spec.binary, spec.args(configPath), {
+        env: spec.env(endpoints),
+        ready: spec.ready ?? (() => accepts('127.0.0.1', port)),
+      });
+      processes.push(proxy);
+      await proxy.started;
+    }
+    const restart = async (p: ManagedProcess, downMs: number) => {
+      await p.stop({ kill: true });
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await p.start();
+    };
+    return {
+      address,
+      serverAddress,
+      logs: () => processes.flatMap((p) => p.logLines()).join('\n'),
+      restartServer: (downMs) => restart(server, downMs),
+      async restartProxy(downMs) {
+        if (!proxy) throw new Error('restartProxy: this stack has no proxy (proxy: "none")');
+        await restart(proxy, downMs);
+      },
+      async stop() {
+        await Promise.all(processes.map((p) => p.stop()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(processes.map((p) => p.stop({ kill: true })));
+    throw err;
+  }
+}
+
+async function requireBinary(spec: ProxySpec): Promise<void> {
+  try {
+    await promisify(execFile)(spec.binary, spec.kind === 'haproxy' ? ['-v'] : ['--version']);
+  } catch {
+    const how = spec.kind === 'haproxy' ? 'install it (Debian/Ubuntu: apt-get install haproxy; macOS: brew install haproxy)' : 'install Envoy (https://www.envoyproxy.io/docs/envoy/latest/start/install) or use proxy: "haproxy"';
+    throw new Error(`startPantryStack: runtime "process" with proxy "${spec.kind}" needs the ${spec.binary} binary on PATH, and there is none: ${how}, or use runtime: "docker"`);
+  }
+}

@@ -1,0 +1,81 @@
+import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
+import type { Address } from './address.js';
+import type { TlsMaterial } from './tls-material.js';
+
+/** What one TLS handshake with the server showed. */
+export interface TlsProbeResult {
+  /** True when the handshake completed and the server certificate verified. */
+  ok: boolean;
+  /** e.g. `TLSv1.3`. */
+  protocol?: string;
+  /** The protocol the server selected through ALPN; `false` when it selected none. */
+  alpn?: string | false;
+  /** The server certificate as presented. */
+  serverCertificate?: { subject: string; issuer: string; validTo: string; subjectAltName?: string };
+  /** Why the server certificate did not verify (`UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `ERR_TLS_CERT_ALTNAME_INVALID`, …). */
+  authorizationError?: string;
+  /** The socket or TLS error when the handshake failed. */
+  error?: string;
+  /** Handshake time in milliseconds. */
+  elapsedMs: number;
+}
+
+/**
+ * Makes one TLS connection to `address` as grpc-js would (same CA, client certificate, server
+ * name) but offering `h2` and `http/1.1`, and reports the TLS version, the negotiated ALPN
+ * protocol and the server certificate. Used by the `tls` tracer, the test harness and `doctor`.
+ *
+ * @example
+ * const r = await probeTls(parseAddress('localhost:8443', 'test'), material);
+ * if (r.alpn !== 'h2') console.warn('proxy offers no h2 through ALPN: Python clients will fail');
+ */
+export function probeTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number } = {}): Promise<TlsProbeResult> {
+  const start = performance.now();
+  const elapsed = () => Math.round((performance.now() - start) * 10) / 10;
+  const servername = options.serverName ?? (/^[\d.]+$|:/.test(address.host) ? undefined : address.host);
+  return new Promise((resolve) => {
+    const socket = connect({
+      host: address.host,
+      port: address.port,
+      ca: material.ca,
+      cert: material.cert,
+      key: material.key,
+      servername,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      rejectUnauthorized: false, // verified below, so the probe can report why it failed
+      checkServerIdentity: () => undefined,
+    });
+    const timer = setTimeout(() => finish({ ok: false, error: `no TLS handshake within ${options.timeoutMs ?? 5000} ms`, elapsedMs: elapsed() }), options.timeoutMs ?? 5000);
+    function finish(result: TlsProbeResult) {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    }
+    socket.once('secureConnect', () => {
+      const peer: PeerCertificate = socket.getPeerCertificate();
+      let authorizationError = socket.authorizationError ? String((socket.authorizationError as Error & { code?: string }).code ?? socket.authorizationError) : undefined;
+      if (!authorizationError && peer?.subject) {
+        const identityError = checkServerIdentity(options.serverName ?? address.host, peer);
+        if (identityError) authorizationError = (identityError as Error & { code?: string }).code ?? identityError.message;
+      }
+      finish({
+        ok: !authorizationError,
+        protocol: socket.getProtocol() ?? undefined,
+        alpn: socket.alpnProtocol || false,
+        serverCertificate: peer?.subject
+          ? { subject: formatName(peer.subject), issuer: formatName(peer.issuer), validTo: new Date(peer.valid_to).toISOString(), subjectAltName: peer.subjectaltname }
+          : undefined,
+        authorizationError,
+        elapsedMs: elapsed(),
+      });
+    });
+    socket.once('error', (err: Error & { code?: string }) => finish({ ok: false, error: err.code ? `${err.code}: ${err.message}` : err.message, elapsedMs: elapsed() }));
+  });
+}
+
+function formatName(name: object | undefined): string {
+  if (!name) return '';
+  return Object.entries(name)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : String(v)}`)
+    .join(', ');
+}

@@ -1,0 +1,120 @@
+import { Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Code } from './code.js';
+import { hintFor, type HintContext } from './hints.js';
+import type { CallFn, CallRequest, CallResponse, MethodInfo } from './interceptor.js';
+import { encodeRequest } from './encode-request.js';
+import { PantryError } from './pantry-error.js';
+
+// Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
+const passBytes = (bytes: Buffer) => bytes;
+const deserializers = new WeakMap<MethodInfo, (bytes: Buffer) => unknown>();
+
+function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
+  let fn = deserializers.get(method);
+  if (!fn) {
+    const type = method.responseType;
+    fn = (bytes) => type.decode(bytes);
+    deserializers.set(method, fn);
+  }
+  return fn;
+}
+
+/**
+ * The centre of the pipeline: one attempt over a grpc-js channel. Unary calls resolve with the
+ * response; server streams resolve once their first message (or their clean end) has arrived,
+ * so that a stream which fails before any message can be retried. Every failure becomes a
+ * {@link PantryError} with a hint when its shape is known.
+ *
+ * @example
+ * const transport = grpcTransport(new Client(target, credentials), { address: target, insecure: false });
+ */
+export function grpcTransport(client: Client, hints: HintContext): CallFn {
+  const toError = (err: unknown, method: string) => toPantryError(err, method, hints);
+  return (req) => (req.method.kind === 'unary' ? unary(client, req, toError) : serverStream(client, req, toError));
+}
+
+type ToError = (err: unknown, method: string) => PantryError;
+
+function unary(client: Client, req: CallRequest, toError: ToError): Promise<CallResponse> {
+  return new Promise((resolve, reject) => {
+    const bytes = encodeRequest(req.method, req.message); // a throw here rejects
+    let header: Metadata | undefined;
+    const signal = req.signal;
+    const call = client.makeUnaryRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req), (err, message) => {
+      signal?.removeEventListener('abort', cancel);
+      if (err) reject(toError(err, req.method.path));
+      else resolve({ message, header: header ?? new Metadata(), trailer: trailer });
+    });
+    let trailer: Metadata | undefined;
+    call.on('metadata', (md) => (header = md));
+    call.on('status', (s) => (trailer = s.metadata));
+    const cancel = () => call.cancel();
+    if (signal) {
+      if (signal.aborted) call.cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+    }
+  });
+}
+
+function deadlineOption(req: CallRequest): { deadline?: number } {
+  return Number.isFinite(req.deadline) ? { deadline: req.deadline } : {};
+}
+
+async function serverStream(client: Client, req: CallRequest, toError: ToError): Promise<CallResponse> {
+  const bytes = encodeRequest(req.method, req.message);
+  const call: ClientReadableStream<unknown> = client.makeServerStreamRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req));
+  const signal = req.signal;
+  const cancel = () => call.cancel();
+  if (signal?.aborted) call.cancel();
+  else signal?.addEventListener('abort', cancel, { once: true });
+  let header = new Metadata();
+  call.once('metadata', (md: Metadata) => (header = md));
+  const iterator = call[Symbol.asyncIterator]();
+  let first: IteratorResult<unknown>;
+  try {
+    first = await iterator.next();
+  } catch (err) {
+    signal?.removeEventListener('abort', cancel);
+    throw toError(err, req.method.path);
+  }
+  async function* messages(): AsyncGenerator<unknown> {
+    let done = false;
+    try {
+      if (first.done) return;
+      yield first.value;
+      for (;;) {
+        let next: IteratorResult<unknown>;
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          throw toError(err, req.method.path);
+        }
+        if (next.done) break;
+        yield next.value;
+      }
+      done = true;
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      // Leaving early (break, return, throw): stop the stream on the server too.
+      if (!done && !first.done) call.cancel();
+    }
+  }
+  return { stream: messages(), header };
+}
+
+/**
+ * Converts a grpc-js error (or anything thrown during an attempt) into a {@link PantryError}.
+ *
+ * @example
+ * toPantryError(serviceError, '/hello.v1.HelloService/Hello', { address: 'localhost:8443', insecure: false })
+ */
+export function toPantryError(err: unknown, method: string, hints: HintContext): PantryError {
+  if (err instanceof PantryError) return err;
+  const se = err as Partial<ServiceError>;
+  if (typeof se?.code === 'number') {
+    const details = se.details ?? se.message ?? '';
+    return new PantryError({ code: se.code, details, method, metadata: se.metadata, hint: hintFor(se.code, details, hints), cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new PantryError({ code: Code.INTERNAL, details: `the request could not be sent: ${message}`, method, cause: err });
+}
