@@ -4,6 +4,7 @@ import { Code } from './code.js';
 import type { CallFn, CallRequest, Idempotency, MethodInfo } from './interceptor.js';
 import type { DeepPartial, MessageType } from './message-type.js';
 import { PantryError } from './pantry-error.js';
+import { checkShape, shapeOf, type Shape } from './request-shape.js';
 
 /** One method of a ts-proto generic service definition (`outputServices=generic-definitions`). */
 export interface MethodDefinition {
@@ -94,10 +95,9 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn) {
 
 function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
-    const req = startCall(method, request, options);
     return {
       async *[Symbol.asyncIterator]() {
-        const res = await pipeline(req);
+        const res = await pipeline(startCall(method, request, options));
         options.onHeader?.(res.header);
         yield* res.stream!;
       },
@@ -105,10 +105,16 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
   };
 }
 
+const shapes = new WeakMap<MethodInfo, Shape>();
+
 function startCall(method: MethodInfo, request: object | undefined, options: CallOptions): CallRequest {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
-    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.requestType === undefined ? 'message' : method.name + 'Request'}), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
+    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
+  let shape = shapes.get(method);
+  if (!shape) shapes.set(method, (shape = shapeOf(method.requestType)));
+  const problem = checkShape(shape, request);
+  if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
   if (options === null || typeof options !== 'object') {
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call options must be an object, got ${options === null ? 'null' : typeof options}`, method: method.path });
   }

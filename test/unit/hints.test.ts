@@ -1,0 +1,53 @@
+import { Metadata } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { Code } from '../../src/index.js';
+import { hintFor } from '../../src/hints.js';
+import { redactMetadata } from '../../src/redact.js';
+
+const ctx = { address: 'pantry.example.com:443', insecure: false, caSource: 'certDir (./certs/ca.crt)' };
+
+// Failure texts as grpc-js 1.14 reports them (shared/notes/grpc-js-failure-shapes.md; re-checked by the integration tests).
+const shapes: Array<[string, Code, string, RegExp]> = [
+  ['server certificate from another CA', Code.UNAVAILABLE, 'No connection established. Last error: Error: unable to verify the first certificate.', /not signed by the CA this client trusts \(certDir/],
+  ['IP target not in the certificate', Code.UNAVAILABLE, "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list", /serverName/],
+  ['client certificate missing (TLS 1.3)', Code.UNAVAILABLE, 'No connection established. Last error: Error: 4C8E7E2A3E7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 116', /requires a client certificate/],
+  ['client certificate from an unknown CA', Code.UNAVAILABLE, 'No connection established. Last error: Error: C0:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:SSL alert number 48', /trusted_ca/],
+  ['no ALPN h2 on the listener', Code.UNAVAILABLE, 'No connection established. Last error: Error: error:0A000460:SSL routines::tlsv1 alert no application protocol:SSL alert number 120', /alpn_protocols: \["h2", "http\/1\.1"\]/],
+  ['TLS to a plaintext port', Code.UNAVAILABLE, 'No connection established. Last error: Error: 80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', /insecure: true/],
+  ['HAProxy with the server down or HTTP/1.1 upstream', Code.UNAVAILABLE, 'Received HTTP status code 503', /http2_protocol_options/],
+  ['Envoy with HTTP/1.1 upstream', Code.UNAVAILABLE, 'upstream connect error or disconnect/reset before headers. reset reason: protocol error', /http2_protocol_options/],
+  ['nginx rejecting the client certificate', Code.INTERNAL, 'Received HTTP status code 400', /HTTP 400/],
+  ['nothing listening', Code.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:443', /nothing accepts connections at pantry\.example\.com:443/],
+  ['unknown host', Code.UNAVAILABLE, 'Name resolution failed for target dns:nowhere.invalid:443', /does not resolve/],
+];
+
+describe('hints', () => {
+  it.each(shapes)('names cause and fix for %s', (_name, code, details, expected) => {
+    expect(hintFor(code, details, ctx)).toMatch(expected);
+  });
+
+  it('says plaintext-to-TLS when the client is insecure', () => {
+    expect(hintFor(Code.UNAVAILABLE, 'No connection established. Last error: Protocol error', { ...ctx, insecure: true })).toMatch(/expects TLS\. Remove insecure: true/);
+  });
+
+  it('gives no hint for a server-side status', () => {
+    expect(hintFor(Code.NOT_FOUND, 'food "food-1" not found', ctx)).toBeUndefined();
+    expect(hintFor(Code.INVALID_ARGUMENT, 'unable to verify the first certificate', ctx)).toBeUndefined();
+  });
+});
+
+describe('redaction', () => {
+  it('hides sensitive metadata values and keeps the rest', () => {
+    const md = new Metadata();
+    md.set('authorization', 'Bearer abc.def');
+    md.set('x-session-token', 'tok-123');
+    md.set('x-api-key', 'k-1');
+    md.set('x-client-secret', 's-1');
+    md.set('cookie', 'sid=1');
+    md.set('x-request-source', 'kitchen');
+    const text = redactMetadata(md);
+    for (const secret of ['abc.def', 'tok-123', 'k-1', 's-1', 'sid=1']) expect(text).not.toContain(secret);
+    expect(text).toContain('x-request-source=kitchen');
+    expect(text).toContain('authorization=[redacted]');
+  });
+});
