@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ManagedProcess } from './managed-process.js';
 import type { RuntimeRequest, RuntimeStack } from './pantry-stack.js';
-import { accepts, freePort } from './ports.js';
+import { freePort } from './ports.js';
 import { PROXIES, type ProxySpec } from './proxy-spec.js';
 import { pantryServerBinary } from './server-binary.js';
 
@@ -38,7 +38,7 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
       await writeFile(configPath, spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints));
       proxy = new ManagedProcess(spec.kind, spec.binary, spec.args(configPath), {
         env: spec.env(endpoints),
-        ready: spec.ready ?? (() => accepts('127.0.0.1', port)),
+        ready: spec.ready,
       });
       processes.push(proxy);
       await proxy.started;

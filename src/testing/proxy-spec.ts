@@ -39,8 +39,8 @@ export interface ProxySpec {
   env(endpoints: ProxyEndpoints): Record<string, string>;
   /** Rewrites the config text for endpoints other than the container defaults (Envoy has no env substitution). */
   render(config: string, endpoints: ProxyEndpoints): string;
-  /** A line that says the proxy is up, or `undefined` to wait for its port instead. */
-  ready?: RegExp;
+  /** A line the proxy prints once it listens. */
+  ready: RegExp;
 }
 
 /** The Envoy version the harness pulls; override with `PANTRY_ENVOY_IMAGE`. */
@@ -78,9 +78,11 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
     containerConfig: '/etc/haproxy/haproxy.cfg',
     containerCerts: '/etc/pantry/certs',
     containerPort: 8443,
-    args: (config) => ['-db', '-f', config],
+    // -db: foreground; -V: prints its polling mechanism once the listeners are bound, our ready line.
+    args: (config) => ['-db', '-V', '-f', config],
     env: (e) => ({ PANTRY_LISTEN: e.listen, PANTRY_UPSTREAM: e.upstream, PANTRY_CERTS: e.certs }),
     render: (config) => config,
+    ready: /as the polling mechanism/,
   },
 };
 
