@@ -13,7 +13,8 @@ export interface HintContext {
 interface FailureShape {
   /** Tested against `details` of the status (grpc-js puts the transport error there). */
   match: RegExp;
-  codes?: readonly Code[];
+  /** Only for clients set up this way. */
+  when?: (ctx: HintContext) => boolean;
   hint: (ctx: HintContext, m: RegExpMatchArray) => string;
 }
 
@@ -77,15 +78,18 @@ const SHAPES: readonly FailureShape[] = [
     hint: (_c, m) => `the proxy answered HTTP ${m[1]} instead of gRPC. Check that the route forwards to the gRPC server over HTTP/2`,
   },
   {
-    match: /Protocol error|ERR_HTTP2_ERROR|ERR_HTTP2_SESSION_ERROR/i,
-    hint: (c) =>
-      c.insecure
-        ? `this client speaks plaintext but ${c.address} expects TLS. Remove insecure: true and give the CA, cert and key`
-        : `the HTTP/2 session with ${c.address} failed: the server may not speak HTTP/2 (no ALPN h2, or an HTTP/1.1-only port)`,
-  },
-  {
     match: /ECONNREFUSED/i,
     hint: (c) => `nothing accepts connections at ${c.address}. Check the address and port and that the proxy or server is running`,
+  },
+  {
+    // A TLS listener drops a plaintext HTTP/2 preface: grpc-js reports a protocol error or just "Failed to connect".
+    match: /Protocol error|Failed to connect|ERR_HTTP2_ERROR|ERR_HTTP2_SESSION_ERROR|ECONNRESET/i,
+    when: (c) => c.insecure,
+    hint: (c) => `this client speaks plaintext (insecure: true) but ${c.address} does not answer plaintext HTTP/2; if it is a TLS port (a proxy with mutual TLS), remove insecure and give the CA, cert and key`,
+  },
+  {
+    match: /Protocol error|ERR_HTTP2_ERROR|ERR_HTTP2_SESSION_ERROR/i,
+    hint: (c) => `the HTTP/2 session with ${c.address} failed: the server may not speak HTTP/2 (no ALPN h2, or an HTTP/1.1-only port)`,
   },
   {
     match: /ENOTFOUND|EAI_AGAIN|Name resolution failed/i,
@@ -113,6 +117,7 @@ export function hintFor(code: Code, details: string, ctx: HintContext): string |
   // Server-side statuses carry their own meaning; only transport-shaped codes get a hint.
   if (code !== Code.UNAVAILABLE && code !== Code.INTERNAL && code !== Code.UNKNOWN && code !== Code.PERMISSION_DENIED && code !== Code.UNIMPLEMENTED) return undefined;
   for (const shape of SHAPES) {
+    if (shape.when && !shape.when(ctx)) continue;
     const m = details.match(shape.match);
     if (m) return shape.hint(ctx, m);
   }

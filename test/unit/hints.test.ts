@@ -27,7 +27,7 @@ describe('hints', () => {
   });
 
   it('says plaintext-to-TLS when the client is insecure', () => {
-    expect(hintFor(Code.UNAVAILABLE, 'No connection established. Last error: Protocol error', { ...ctx, insecure: true })).toMatch(/expects TLS\. Remove insecure: true/);
+    expect(hintFor(Code.UNAVAILABLE, 'No connection established. Last error: Protocol error', { ...ctx, insecure: true })).toMatch(/does not answer plaintext HTTP\/2; if it is a TLS port/);
   });
 
   it('gives no hint for a server-side status', () => {
