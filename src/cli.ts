@@ -29,8 +29,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`wrote ca.crt, client.crt, client.key, server.crt, server.key to ${certs.dir}\n`);
     return 0;
   }
-  process.stderr.write(command && command !== '--help' && command !== 'help' ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
-  return command ? (command === '--help' || command === 'help' ? 0 : 2) : 2;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  process.stderr.write(command ? `unknown command "${command}"\n\n${USAGE}` : USAGE);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(
