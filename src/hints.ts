@@ -60,9 +60,15 @@ const SHAPES: readonly FailureShape[] = [
       `this client speaks TLS but ${c.address} answers in plaintext: it is probably the gRPC server's own h2c port. Dial the proxy's TLS port, or set insecure: true for a plaintext port`,
   },
   {
-    match: /upstream connect error|reset reason: protocol error|Received HTTP status code 50[23]/i,
+    // Envoy answers a gRPC call with this text when the cluster speaks HTTP/1.1; HAProxy answers 502.
+    match: /upstream connect error|reset reason: protocol error|Received HTTP status code 502/i,
     hint: () =>
-      `the proxy answered with an HTTP error instead of gRPC: it could not reach the gRPC server upstream, most often because it speaks HTTP/1.1 to it. ${ENVOY_H2_UPSTREAM}. Otherwise the upstream server is down`,
+      `the proxy could not speak to the gRPC server upstream, most often because it speaks HTTP/1.1 to it. ${ENVOY_H2_UPSTREAM}`,
+  },
+  {
+    match: /Received HTTP status code 503|no healthy upstream/i,
+    hint: () =>
+      `the proxy answered 503: it has no gRPC server to forward to — the server is down or unreachable from the proxy (check the cluster/backend address). If the server is up, check that the proxy speaks HTTP/2 to it: ${ENVOY_H2_UPSTREAM}`,
   },
   {
     match: /Received HTTP status code 400/i,

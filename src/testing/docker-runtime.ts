@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { GenericContainer, getContainerRuntimeClient, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { buildLocalBinaryImage, buildServerImage, removeImage } from './docker-images.js';
 import type { RuntimeRequest, RuntimeStack } from './pantry-stack.js';
-import { accepts, freePort } from './ports.js';
+import { freePort } from './ports.js';
 import { PROXIES } from './proxy-spec.js';
 
 const SERVER_PORT = 9090;
@@ -54,8 +54,9 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       .withCommand(['-listen', `0.0.0.0:${SERVER_PORT}`, ...tls, ...req.serverArgs])
       .withWaitStrategy(Wait.forLogMessage(/pantry-server serving on/))
       .withStartupTimeout(30_000);
-    // Fixed host ports for whatever faces the client, so a restarted container comes back at the same address.
-    if (!spec) server = server.withExposedPorts({ container: SERVER_PORT, host: await freePort() }).withBindMounts([{ source: req.proxyCertDir, target: CERTS, mode: 'ro' }]);
+    // Fixed host ports, so a restarted container comes back at the same address.
+    server = server.withExposedPorts({ container: SERVER_PORT, host: await freePort() });
+    if (!spec) server = server.withBindMounts([{ source: req.proxyCertDir, target: CERTS, mode: 'ro' }]);
     const serverContainer = await server.start();
     containers.push(serverContainer);
 
@@ -85,7 +86,6 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
         throw err;
       }
       containers.push(proxyContainer);
-      await waitForPort(proxyContainer.getHost(), proxyContainer.getMappedPort(spec.containerPort));
     }
     const front = proxyContainer ?? serverContainer;
     const frontPort = front.getMappedPort(spec ? spec.containerPort : SERVER_PORT);
@@ -95,42 +95,33 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       (await c.logs(since ? { since } : undefined)).on('data', (line: Buffer | string) => logs.push(`[${name}] ${String(line).trimEnd()}`));
     await follow('server', serverContainer);
     if (proxyContainer && spec) await follow(spec.kind, proxyContainer);
-    const restart = async (name: string, c: StartedTestContainer, downMs: number) => {
-      const dockerode = (await getContainerRuntimeClient()).container.dockerode;
-      const container = dockerode.getContainer(c.getId());
-      await container.kill().catch(() => {});
-      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      const since = Math.floor(Date.now() / 1000);
-      await container.start();
-      await follow(name, c, since); // the old log stream ended with the container
+    const dockerode = (await getContainerRuntimeClient()).container.dockerode;
+    const part = (name: 'server' | 'proxy') => {
+      const c = name === 'server' ? serverContainer : proxyContainer;
+      if (!c) throw new Error('this stack has no proxy (proxy: "none")');
+      return { c, logName: name === 'server' ? 'server' : spec!.kind, container: dockerode.getContainer(c.getId()) };
     };
     return {
       address: `${host}:${frontPort}`,
-      serverAddress: spec ? `${SERVER_ALIAS}:${SERVER_PORT} (inside the stack's network ${network.getName()})` : `${host}:${frontPort}`,
+      serverAddress: `${host}:${serverContainer.getMappedPort(SERVER_PORT)}`,
       logs: () => logs.join('\n'),
-      async restartServer(downMs) {
-        const from = logs.length;
-        await restart('server', serverContainer, downMs);
-        await waitForLog(logs, from, /serving on/, 10_000);
+      async kill(name) {
+        await part(name).container.kill().catch(() => {});
       },
-      async restartProxy(downMs) {
-        if (!proxyContainer) throw new Error('restartProxy: this stack has no proxy (proxy: "none")');
-        await restart(spec!.kind, proxyContainer, downMs);
-        await waitForPort(host, frontPort);
+      async start(name) {
+        const { c, logName, container } = part(name);
+        const from = logs.length;
+        const since = Math.floor(Date.now() / 1000);
+        await container.start();
+        await follow(logName, c, since); // the old log stream ended with the container
+        // docker-proxy accepts on the host port before the process listens: wait for its ready line.
+        await waitForLog(logs, from, name === 'server' ? /serving on/ : spec!.ready, 10_000);
       },
       stop: cleanup,
     };
   } catch (err) {
     await cleanup();
     throw err;
-  }
-}
-
-async function waitForPort(host: string, port: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await accepts(host, port))) {
-    if (Date.now() > until) throw new Error(`nothing accepts connections at ${host}:${port} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

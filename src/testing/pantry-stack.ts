@@ -39,7 +39,11 @@ export interface PantryStack extends AsyncDisposable {
   readonly tls: TlsProbeResult;
   /** Output of the server and the proxy so far. */
   logs(): string;
-  /** Kills the Go server (SIGKILL: a crash) and starts it again on the same address. */
+  /** Kills the Go server (SIGKILL: a crash); `startServer()` brings it back on the same address. Its store is in memory: a restart empties it. */
+  stopServer(): Promise<void>;
+  /** Starts the Go server again after `stopServer()`. */
+  startServer(): Promise<void>;
+  /** `stopServer()`, `downMs` of downtime, `startServer()`. */
   restartServer(options?: { downMs?: number }): Promise<void>;
   /** Kills the proxy and starts it again on the same address. */
   restartProxy(options?: { downMs?: number }): Promise<void>;
@@ -52,8 +56,10 @@ export interface RuntimeStack {
   address: string;
   serverAddress: string;
   logs(): string;
-  restartServer(downMs: number): Promise<void>;
-  restartProxy(downMs: number): Promise<void>;
+  /** Kills a part at once (SIGKILL, like a crash). */
+  kill(part: 'server' | 'proxy'): Promise<void>;
+  /** Starts a killed part again, on the same address, and waits until it is ready. */
+  start(part: 'server' | 'proxy'): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -110,8 +116,13 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       proxy,
       tls,
       logs: () => started.logs(),
-      restartServer: (o = {}) => started.restartServer(o.downMs ?? 0),
-      restartProxy: (o = {}) => started.restartProxy(o.downMs ?? 0),
+      stopServer: () => started.kill('server'),
+      startServer: () => started.start('server'),
+      restartServer: (o = {}) => restart(started, 'server', o.downMs ?? 0),
+      restartProxy: (o = {}) => {
+        if (proxy === 'none') return Promise.reject(new Error('restartProxy: this stack has no proxy (proxy: "none")'));
+        return restart(started, 'proxy', o.downMs ?? 0);
+      },
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -126,6 +137,12 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     await rm(workDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+async function restart(parts: RuntimeStack, part: 'server' | 'proxy', downMs: number): Promise<void> {
+  await parts.kill(part);
+  if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+  await parts.start(part);
 }
 
 async function prepareProxyCerts(certDir: string, target: string): Promise<void> {

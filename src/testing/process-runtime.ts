@@ -43,20 +43,16 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
       processes.push(proxy);
       await proxy.started;
     }
-    const restart = async (p: ManagedProcess, downMs: number) => {
-      await p.stop({ kill: true });
-      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
-      await p.start();
+    const part = (name: 'server' | 'proxy') => {
+      if (name === 'proxy' && !proxy) throw new Error('this stack has no proxy (proxy: "none")');
+      return name === 'server' ? server : proxy!;
     };
     return {
       address,
       serverAddress,
       logs: () => processes.flatMap((p) => p.logLines()).join('\n'),
-      restartServer: (downMs) => restart(server, downMs),
-      async restartProxy(downMs) {
-        if (!proxy) throw new Error('restartProxy: this stack has no proxy (proxy: "none")');
-        await restart(proxy, downMs);
-      },
+      kill: (name) => part(name).stop({ kill: true }),
+      start: async (name) => void (await part(name).start()),
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));
       },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/index.js';
 import { PROXIES, startPantryStack, type PantryStack } from '../../src/testing/index.js';
-import { pythonWithGrpc, runSample } from '../python.ts';
+import { pythonWithGrpc, runSample } from '../python.js';
 
 // The article's Python client (grpcio, which requires ALPN) and this SDK, through the same proxy.
 let python: string;
