@@ -1,0 +1,56 @@
+package server
+
+import (
+	"net"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	pantryv1 "pantry/server/internal/gen/pantry/v1"
+	"pantry/server/internal/store"
+)
+
+func TestShutdown(t *testing.T) {
+	st := store.New()
+	st.Add("", store.Food{Name: "缶詰", BestBefore: time.Now().UTC().Format("2006-01-02")})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{Store: st, Log: t.Output()})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(lis) }()
+
+	c := dial(t, lis.Addr().String(), nil)
+	stream, err := c.foods.WatchExpiringFoods(t.Context(), &pantryv1.WatchExpiringFoodsRequest{Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Recv(); err != nil { // the follower is now subscribed
+		t.Fatal(err)
+	}
+
+	start := time.Now()
+	srv.Shutdown(10 * time.Second)
+	took := time.Since(start)
+	_, recvErr := stream.Recv()
+	serveErr := <-served
+
+	t.Run("shutdown does not wait out the grace period because of a follower", func(t *testing.T) {
+		if took > 5*time.Second {
+			t.Fatalf("shutdown took %v", took)
+		}
+	})
+	t.Run("the follower is told to watch again with UNAVAILABLE", func(t *testing.T) {
+		if status.Code(recvErr) != codes.Unavailable {
+			t.Fatalf("Recv = %v", recvErr)
+		}
+	})
+	t.Run("Serve returns nil", func(t *testing.T) {
+		if serveErr != nil {
+			t.Fatalf("Serve = %v", serveErr)
+		}
+	})
+}

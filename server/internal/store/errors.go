@@ -1,0 +1,21 @@
+package store
+
+import "fmt"
+
+// NotFoundError reports an ID the store does not hold.
+type NotFoundError struct {
+	ID string
+}
+
+func (e *NotFoundError) Error() string { return fmt.Sprintf("food %q not found", e.ID) }
+
+// InsufficientStockError reports a consumption of more units than in stock.
+type InsufficientStockError struct {
+	ID        string
+	Requested int32
+	InStock   int32
+}
+
+func (e *InsufficientStockError) Error() string {
+	return fmt.Sprintf("quantity: %d requested but only %d in stock", e.Requested, e.InStock)
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"pantry/server/internal/keycache"
+)
+
+// Idempotency keys are remembered for this long, and at most this many per
+// method; a retry arriving later is applied again.
+const (
+	DefaultKeyTTL  = time.Hour
+	DefaultMaxKeys = 100_000
+)
+
+// Store is the in-memory food stock.
+type Store struct {
+	now func() time.Time
+
+	mu    sync.RWMutex
+	foods map[string]Food
+	// order holds every ID ever assigned, ascending; IDs of deleted foods stay
+	// until compaction and are skipped because foods no longer has them.
+	order   []string
+	deleted int
+	nextID  uint64
+
+	addKeys     *keycache.Cache[replay]
+	consumeKeys *keycache.Cache[replay]
+
+	watchers map[*Subscription]struct{}
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithClock makes the store read the time from now instead of time.Now.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// WithKeyLimits changes how many idempotency keys are remembered per method
+// and for how long.
+func WithKeyLimits(max int, ttl time.Duration) Option {
+	return func(s *Store) {
+		s.addKeys = keycache.New[replay](max, ttl)
+		s.consumeKeys = keycache.New[replay](max, ttl)
+	}
+}
+
+// New returns an empty Store.
+func New(opts ...Option) *Store {
+	s := &Store{
+		now:         time.Now,
+		foods:       make(map[string]Food),
+		addKeys:     keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
+		consumeKeys: keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
+		watchers:    make(map[*Subscription]struct{}),
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Add stores f under a new ID and returns the stored food. f's ID, CreatedAt
+// and UpdatedAt are ignored. With a non-empty requestID, a repeat of an
+// earlier successful Add returns the food stored then instead of storing
+// another.
+func (s *Store) Add(requestID string, f Food) (Food, Outcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	r, out := s.lookup(s.addKeys, requestID, now)
+	if out.Replayed {
+		return r.food, out
+	}
+	s.nextID++
+	f.ID = formatID(s.nextID)
+	f.CreatedAt, f.UpdatedAt = now, now
+	s.foods[f.ID] = f
+	s.order = append(s.order, f.ID)
+	s.remember(r, f)
+	s.publish(f)
+	return f, out
+}
+
+// Get returns the food with the given ID.
+func (s *Store) Get(id string) (Food, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	f, ok := s.foods[id]
+	if !ok {
+		return Food{}, &NotFoundError{ID: id}
+	}
+	return f, nil
+}
+
+// Update applies change to a copy of the food with the given ID and stores
+// the result, unless change returns an error, which Update returns as is.
+// change cannot alter ID or CreatedAt; UpdatedAt is set by the store.
+func (s *Store) Update(id string, change func(*Food) error) (Food, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.foods[id]
+	if !ok {
+		return Food{}, &NotFoundError{ID: id}
+	}
+	f := old
+	if err := change(&f); err != nil {
+		return Food{}, err
+	}
+	f.ID, f.CreatedAt, f.UpdatedAt = old.ID, old.CreatedAt, s.now()
+	s.foods[id] = f
+	s.publish(f)
+	return f, nil
+}
+
+// Consume takes n units of the food with the given ID out of stock. With a
+// non-empty requestID, a repeat of an earlier successful Consume returns the
+// food as it was returned then and takes nothing.
+func (s *Store) Consume(requestID, id string, n int32) (Food, Outcome, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	r, out := s.lookup(s.consumeKeys, requestID, now)
+	if out.Replayed {
+		return r.food, out, nil
+	}
+	f, ok := s.foods[id]
+	if !ok {
+		return Food{}, out, &NotFoundError{ID: id}
+	}
+	if n > f.Quantity {
+		return Food{}, out, &InsufficientStockError{ID: id, Requested: n, InStock: f.Quantity}
+	}
+	f.Quantity -= n
+	f.UpdatedAt = now
+	s.foods[id] = f
+	s.remember(r, f)
+	s.publish(f)
+	return f, out, nil
+}
+
+// Delete removes the food with the given ID.
+func (s *Store) Delete(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.foods[id]; !ok {
+		return &NotFoundError{ID: id}
+	}
+	delete(s.foods, id)
+	s.deleted++
+	if s.deleted > len(s.order)/2 {
+		s.order = slices.DeleteFunc(s.order, func(id string) bool {
+			_, ok := s.foods[id]
+			return !ok
+		})
+		s.deleted = 0
+	}
+	return nil
+}
+
+// Len returns how many foods are in stock.
+func (s *Store) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.foods)
+}

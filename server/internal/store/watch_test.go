@@ -1,0 +1,71 @@
+package store
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestSubscribe(t *testing.T) {
+	dated := func(f Food) bool { return f.BestBefore != "" }
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s *Store)
+	}{
+		{"the snapshot holds the matching foods at subscription time", func(t *testing.T, s *Store) {
+			s.Add("", Food{Name: "a", BestBefore: "2026-01-01"})
+			s.Add("", Food{Name: "b"})
+			snap, sub := s.Subscribe(4, dated)
+			defer sub.Close()
+			if len(snap) != 1 || snap[0].Name != "a" {
+				t.Fatalf("snapshot = %v", names(snap))
+			}
+		}},
+		{"adds, updates and consumptions after it are delivered in order", func(t *testing.T, s *Store) {
+			f, _ := s.Add("", water(5))
+			_, sub := s.Subscribe(4, dated)
+			defer sub.Close()
+			s.Add("", Food{Name: "new"})
+			s.Update(f.ID, func(g *Food) error { g.Name = "renamed"; return nil })
+			s.Consume("", f.ID, 1)
+			s.Delete(f.ID)
+			var got []string
+			for range 3 {
+				got = append(got, (<-sub.Changes()).Name)
+			}
+			if want := []string{"new", "renamed", "renamed"}; !slices.Equal(got, want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+			select {
+			case f := <-sub.Changes():
+				t.Fatalf("a delete was delivered as %v", f)
+			default:
+			}
+		}},
+		{"a reader that falls behind is closed with ErrLagged", func(t *testing.T, s *Store) {
+			_, sub := s.Subscribe(2, dated)
+			for range 3 {
+				s.Add("", water(1))
+			}
+			n := 0
+			for range sub.Changes() {
+				n++
+			}
+			if n != 2 || sub.Err() != ErrLagged || s.Subscribers() != 0 {
+				t.Fatalf("got %d changes, err %v, %d subscribers", n, sub.Err(), s.Subscribers())
+			}
+			sub.Close() // harmless after the store closed it
+		}},
+		{"close unsubscribes and may be called twice", func(t *testing.T, s *Store) {
+			_, sub := s.Subscribe(2, dated)
+			sub.Close()
+			sub.Close()
+			s.Add("", water(1))
+			if _, ok := <-sub.Changes(); ok || s.Subscribers() != 0 || sub.Err() != nil {
+				t.Fatalf("subscription still open")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.run(t, New()) })
+	}
+}
