@@ -125,6 +125,10 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
   const channelOptions: Partial<ChannelOptions> = {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
     'grpc.service_config_disable_resolution': 1,
+    // Reconnect within a second of a proxy coming back (grpc-js backs off up to 120 s by default);
+    // a refused connect to a proxy that is down costs next to nothing.
+    'grpc.initial_reconnect_backoff_ms': 250,
+    'grpc.max_reconnect_backoff_ms': 1000,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...opts.channelOptions,
   };
