@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup/no-secrets-in-output.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
