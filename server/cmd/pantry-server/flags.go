@@ -19,6 +19,7 @@ type options struct {
 	faultInjection bool
 	logRequests    bool
 	shutdownGrace  time.Duration
+	dataFile       string
 }
 
 // usageError is a mistake in the command line; main exits with status 2.
@@ -36,6 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.clientCA, "client-ca", "", "`file` of the CA certificates (PEM) that client certificates must chain to")
 	fs.BoolVar(&o.faultInjection, "fault-injection", false, "obey the pantry-fault-* request metadata (for client tests only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request to stderr, not only the failed ones")
+	fs.StringVar(&o.dataFile, "data-file", "", "keep the stock in this `file` too, replayed on start and appended to on every change, so it survives restarts and kills; empty keeps it in memory only")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

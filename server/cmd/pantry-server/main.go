@@ -1,6 +1,8 @@
 // Command pantry-server is the reference gRPC server of the pantry client:
 // hello.v1.HelloService and pantry.v1.FoodStorageService over an in-memory
-// store, with health checking, reflection and optional fault injection.
+// store, with health checking, reflection and optional fault injection. With
+// -data-file the store is also kept in an append-only file that survives
+// restarts, including kills with SIGKILL.
 //
 // It serves plaintext HTTP/2 (h2c with prior knowledge, for use behind a
 // proxy) unless -tls-cert, -tls-key and -client-ca are given, in which case
@@ -23,6 +25,7 @@ import (
 	"syscall"
 
 	"pantry/server/internal/server"
+	"pantry/server/internal/store"
 )
 
 func main() {
@@ -50,11 +53,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	st, err := openStore(opts.dataFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	lis, err := listen(opts.listen)
 	if err != nil {
 		return err
 	}
 	srv := server.New(server.Config{
+		Store:          st,
 		TLS:            tlsCfg,
 		FaultInjection: opts.faultInjection,
 		Log:            stderr,
@@ -79,6 +88,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		srv.Shutdown(opts.shutdownGrace)
 		return <-served
 	}
+}
+
+// openStore returns an empty in-memory store for an empty path, or the store
+// kept in the data file at path, reporting what it replayed to stderr.
+func openStore(path string, stderr io.Writer) (*store.Store, error) {
+	if path == "" {
+		return store.New(), nil
+	}
+	st, rec, err := store.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if rec.TornBytes > 0 {
+		fmt.Fprintf(stderr, "pantry-server: warning: %s ended in an incomplete line (%d bytes, a write cut short by a kill); it was skipped and removed\n", path, rec.TornBytes)
+	}
+	fmt.Fprintf(stderr, "pantry-server: data file %s: %d foods from %d changes\n", path, st.Len(), rec.Records)
+	return st, nil
 }
 
 // listen listens on a TCP address; an IPv4 or IPv6 literal host listens on

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,6 +26,10 @@ func TestCommandLineMistakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.pem")
+	corrupt := filepath.Join(dir, "corrupt.jsonl")
+	if err := os.WriteFile(corrupt, []byte("{\"op\":\"delete\",\"id\":\"food-00000001\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		args    []string
@@ -40,6 +45,10 @@ func TestCommandLineMistakes(t *testing.T) {
 		{"a positional argument is refused", []string{"9090"}, `unexpected argument "9090"`},
 		{"a negative shutdown grace is refused", []string{"-shutdown-grace", "-1s"}, "-shutdown-grace"},
 		{"an address that cannot be listened on names it", []string{"-listen", "127.0.0.1:99999"}, "listening on 127.0.0.1:99999"},
+		{"a corrupt data file names the file and line",
+			[]string{"-data-file", corrupt}, "data file " + corrupt + ": line 1: delete of \"food-00000001\", which is not stored"},
+		{"a data file in a missing directory names it",
+			[]string{"-data-file", filepath.Join(dir, "no", "such.jsonl")}, filepath.Join(dir, "no", "such.jsonl")},
 		{"an unreadable certificate names the file",
 			[]string{"-tls-cert", missing, "-tls-key", files.ServerKey, "-client-ca", files.CA}, missing},
 	}
@@ -78,6 +87,9 @@ func TestServing(t *testing.T) {
 		{"the unspecified IPv4 address is printed as given",
 			[]string{"-listen", "0.0.0.0:0", "-fault-injection", "-log-requests"},
 			`^pantry-server serving on 0\.0\.0\.0:(\d+) \(plaintext\)\n$`, insecure.NewCredentials()},
+		{"a data file does not change the stdout line",
+			[]string{"-listen", "127.0.0.1:0", "-data-file", filepath.Join(t.TempDir(), "pantry.jsonl")},
+			`^pantry-server serving on 127\.0\.0\.1:(\d+) \(plaintext\)\n$`, insecure.NewCredentials()},
 		{"mutual TLS prints tls",
 			[]string{"-listen", "127.0.0.1:0", "-tls-cert", files.ServerCert, "-tls-key", files.ServerKey, "-client-ca", files.CA},
 			`^pantry-server serving on 127\.0\.0\.1:(\d+) \(tls\)\n$`, credentials.NewTLS(clientTLS)},

@@ -48,8 +48,11 @@ func (s *FoodStorage) AddFood(ctx context.Context, req *pantryv1.AddFoodRequest)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	f, out := s.store.Add(req.GetRequestId(), fromProto(req.GetFood()))
+	f, out, err := s.store.Add(req.GetRequestId(), fromProto(req.GetFood()))
 	setOutcomeHeaders(ctx, out)
+	if err != nil {
+		return nil, toStatus(err)
+	}
 	return &pantryv1.AddFoodResponse{Food: toProto(f)}, nil
 }
 

@@ -1,10 +1,14 @@
 package service
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
@@ -200,4 +204,50 @@ func first(vs []string) string {
 		return ""
 	}
 	return vs[0]
+}
+
+func TestDataFileWriteFailures(t *testing.T) {
+	st, _, err := store.Open(filepath.Join(t.TempDir(), "pantry.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, _ := serve(t, NewFoodStorage(st, fixedClock))
+	stock, err := client.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := stock.GetFood().GetId()
+	st.Close() // every later write fails
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"AddFood", func() error {
+			_, err := client.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood(), RequestId: "r"})
+			return err
+		}},
+		{"UpdateFood", func() error {
+			_, err := client.UpdateFood(t.Context(), &pantryv1.UpdateFoodRequest{Food: &pantryv1.Food{Id: id, Name: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
+			return err
+		}},
+		{"ConsumeFood", func() error {
+			_, err := client.ConsumeFood(t.Context(), &pantryv1.ConsumeFoodRequest{Id: id, Quantity: 1, RequestId: "r"})
+			return err
+		}},
+		{"DeleteFood", func() error {
+			_, err := client.DeleteFood(t.Context(), &pantryv1.DeleteFoodRequest{Id: id})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" that cannot be written to the data file fails with INTERNAL", func(t *testing.T) {
+			err := tt.call()
+			if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "writing data file") {
+				t.Fatalf("err = %v, want INTERNAL writing data file", err)
+			}
+			if got, _ := st.Get(id); got.Name != stock.GetFood().GetName() || got.Quantity != stock.GetFood().GetQuantity() {
+				t.Fatalf("stock changed to %+v", got)
+			}
+		})
+	}
 }

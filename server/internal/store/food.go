@@ -1,4 +1,5 @@
-// Package store keeps the food stock in memory. A Store is safe for
+// Package store keeps the food stock in memory, and with Open also in an
+// append-only data file that survives restarts. A Store is safe for
 // concurrent use; every change is applied atomically, so concurrent requests
 // see one consistent order of events.
 package store

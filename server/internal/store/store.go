@@ -15,7 +15,8 @@ const (
 	DefaultMaxKeys = 100_000
 )
 
-// Store is the in-memory food stock.
+// Store is the in-memory food stock, optionally journaled to a data file (see
+// Open).
 type Store struct {
 	now func() time.Time
 
@@ -31,6 +32,9 @@ type Store struct {
 	consumeKeys *keycache.Cache[replay]
 
 	watchers map[*Subscription]struct{}
+
+	// journal, when not nil, receives every change before it is applied.
+	journal *journal
 }
 
 // Option configures a Store.
@@ -66,23 +70,33 @@ func New(opts ...Option) *Store {
 // Add stores f under a new ID and returns the stored food. f's ID, CreatedAt
 // and UpdatedAt are ignored. With a non-empty requestID, a repeat of an
 // earlier successful Add returns the food stored then instead of storing
-// another.
-func (s *Store) Add(requestID string, f Food) (Food, Outcome) {
+// another. The only error is a failure to write the data file, in which case
+// nothing is stored.
+func (s *Store) Add(requestID string, f Food) (Food, Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
 	r, out := s.lookup(s.addKeys, requestID, now)
 	if out.Replayed {
-		return r.food, out
+		return r.food, out, nil
+	}
+	f.ID = formatID(s.nextID + 1)
+	f.CreatedAt, f.UpdatedAt = now, now
+	if err := s.journal.append(record{Op: opAdd, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt}); err != nil {
+		return Food{}, out, err
 	}
 	s.nextID++
-	f.ID = formatID(s.nextID)
-	f.CreatedAt, f.UpdatedAt = now, now
-	s.foods[f.ID] = f
-	s.order = append(s.order, f.ID)
+	s.insert(f)
 	s.remember(r, f)
 	s.publish(f)
-	return f, out
+	return f, out, nil
+}
+
+// insert stores f, whose ID follows every ID assigned before. The caller
+// holds s.mu.
+func (s *Store) insert(f Food) {
+	s.foods[f.ID] = f
+	s.order = append(s.order, f.ID)
 }
 
 // Get returns the food with the given ID.
@@ -98,7 +112,8 @@ func (s *Store) Get(id string) (Food, error) {
 
 // Update applies change to a copy of the food with the given ID and stores
 // the result, unless change returns an error, which Update returns as is.
-// change cannot alter ID or CreatedAt; UpdatedAt is set by the store.
+// change cannot alter ID or CreatedAt; UpdatedAt is set by the store. A
+// failure to write the data file is returned too, and nothing is changed.
 func (s *Store) Update(id string, change func(*Food) error) (Food, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -111,6 +126,9 @@ func (s *Store) Update(id string, change func(*Food) error) (Food, error) {
 		return Food{}, err
 	}
 	f.ID, f.CreatedAt, f.UpdatedAt = old.ID, old.CreatedAt, s.now()
+	if err := s.journal.append(record{Op: opUpdate, Food: toFileFood(f)}); err != nil {
+		return Food{}, err
+	}
 	s.foods[id] = f
 	s.publish(f)
 	return f, nil
@@ -118,7 +136,9 @@ func (s *Store) Update(id string, change func(*Food) error) (Food, error) {
 
 // Consume takes n units of the food with the given ID out of stock. With a
 // non-empty requestID, a repeat of an earlier successful Consume returns the
-// food as it was returned then and takes nothing.
+// food as it was returned then and takes nothing. Besides NotFoundError and
+// InsufficientStockError, a failure to write the data file is returned, and
+// nothing is taken.
 func (s *Store) Consume(requestID, id string, n int32) (Food, Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,19 +156,33 @@ func (s *Store) Consume(requestID, id string, n int32) (Food, Outcome, error) {
 	}
 	f.Quantity -= n
 	f.UpdatedAt = now
+	if err := s.journal.append(record{Op: opConsume, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt}); err != nil {
+		return Food{}, out, err
+	}
 	s.foods[id] = f
 	s.remember(r, f)
 	s.publish(f)
 	return f, out, nil
 }
 
-// Delete removes the food with the given ID.
+// Delete removes the food with the given ID. A failure to write the data
+// file is returned, and nothing is removed.
 func (s *Store) Delete(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.foods[id]; !ok {
 		return &NotFoundError{ID: id}
 	}
+	if err := s.journal.append(record{Op: opDelete, ID: id}); err != nil {
+		return err
+	}
+	s.remove(id)
+	return nil
+}
+
+// remove deletes the food with the given ID, which the store holds. The
+// caller holds s.mu.
+func (s *Store) remove(id string) {
 	delete(s.foods, id)
 	s.deleted++
 	if s.deleted > len(s.order)/2 {
@@ -158,7 +192,6 @@ func (s *Store) Delete(id string) error {
 		})
 		s.deleted = 0
 	}
-	return nil
 }
 
 // Len returns how many foods are in stock.

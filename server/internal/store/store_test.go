@@ -25,8 +25,8 @@ func water(qty int32) Food {
 
 func TestAddAssignsSortableIDsAndTimes(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	a, _ := s.Add("", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
-	b, _ := s.Add("", Food{Name: "b"})
+	a, _, _ := s.Add("", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
+	b, _, _ := s.Add("", Food{Name: "b"})
 	tests := []struct {
 		name      string
 		got, want any
@@ -67,7 +67,7 @@ func TestAddIdempotency(t *testing.T) {
 			var out Outcome
 			for _, rid := range tt.requestIDs {
 				var f Food
-				f, out = s.Add(rid, water(1))
+				f, out, _ = s.Add(rid, water(1))
 				ids = append(ids, f.ID)
 			}
 			if s.Len() != tt.wantStored {
@@ -86,19 +86,19 @@ func TestAddIdempotency(t *testing.T) {
 func TestRequestIDsAreForgottenAfterTheirLimits(t *testing.T) {
 	now := t0
 	s := New(WithClock(func() time.Time { return now }), WithKeyLimits(2, time.Hour))
-	first, _ := s.Add("old", water(1))
+	first, _, _ := s.Add("old", water(1))
 	s.Add("b", water(1))
 	s.Add("c", water(1))
 	t.Run("a key pushed out by newer keys is applied again", func(t *testing.T) {
-		again, out := s.Add("old", water(1))
+		again, out, _ := s.Add("old", water(1))
 		if out.Replayed || again.ID == first.ID {
 			t.Fatalf("got %s replayed=%v, want a new food", again.ID, out.Replayed)
 		}
 	})
 	t.Run("a key older than the time to live is applied again", func(t *testing.T) {
-		f, _ := s.Add("late", water(1))
+		f, _, _ := s.Add("late", water(1))
 		now = now.Add(time.Hour)
-		again, out := s.Add("late", water(1))
+		again, out, _ := s.Add("late", water(1))
 		if out.Replayed || again.ID == f.ID {
 			t.Fatalf("got %s replayed=%v, want a new food", again.ID, out.Replayed)
 		}
@@ -124,7 +124,7 @@ func TestConsume(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New()
-			f, _ := s.Add("", water(tt.stock))
+			f, _, _ := s.Add("", water(tt.stock))
 			var err error
 			for _, n := range tt.calls {
 				_, _, err = s.Consume(tt.requestID, f.ID, n)
@@ -173,7 +173,7 @@ func TestUnknownIDs(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	f, _ := s.Add("", water(3))
+	f, _, _ := s.Add("", water(3))
 	t.Run("a change is stored and bumps updated_at", func(t *testing.T) {
 		got, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 9; return nil })
 		if err != nil || got.Quantity != 9 || !got.UpdatedAt.After(f.UpdatedAt) {
@@ -201,7 +201,7 @@ func TestConcurrentWrites(t *testing.T) {
 	const goroutines, perGoroutine, spare = 16, 50, 10
 	s := New()
 	// Enough stock for one unit per shared key, one per own key, and spare.
-	stock, _ := s.Add("", water(perGoroutine+goroutines*perGoroutine+spare))
+	stock, _, _ := s.Add("", water(perGoroutine+goroutines*perGoroutine+spare))
 	sharedIDs := make(chan string, goroutines*perGoroutine)
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -209,7 +209,7 @@ func TestConcurrentWrites(t *testing.T) {
 			for i := range perGoroutine {
 				// Every goroutine adds and consumes under keys it shares with
 				// all the others and under keys of its own, and reads.
-				f, _ := s.Add(fmt.Sprint("shared-", i), water(1))
+				f, _, _ := s.Add(fmt.Sprint("shared-", i), water(1))
 				sharedIDs <- f.ID
 				s.Add(fmt.Sprintf("own-%d-%d", g, i), water(1))
 				s.Consume(fmt.Sprint("shared-", i), stock.ID, 1)

@@ -21,7 +21,7 @@ func TestSubscribe(t *testing.T) {
 			}
 		}},
 		{"adds, updates and consumptions after it are delivered in order", func(t *testing.T, s *Store) {
-			f, _ := s.Add("", water(5))
+			f, _, _ := s.Add("", water(5))
 			_, sub := s.Subscribe(4, dated)
 			defer sub.Close()
 			s.Add("", Food{Name: "new"})
