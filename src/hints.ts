@@ -66,7 +66,7 @@ const SHAPES: readonly FailureShape[] = [
       `the proxy could not speak to the gRPC server upstream, most often because it speaks HTTP/1.1 to it. ${ENVOY_H2_UPSTREAM}`,
   },
   {
-    match: /Received HTTP status code 503|no healthy upstream/i,
+    match: /Received HTTP status code 503|no healthy upstream|sent an HTML error page/i,
     hint: () =>
       `the proxy answered 503: it has no gRPC server to forward to — the server is down or unreachable from the proxy (check the cluster/backend address). If the server is up, check that the proxy speaks HTTP/2 to it: ${ENVOY_H2_UPSTREAM}`,
   },

@@ -102,6 +102,16 @@ async function serverStream(client: Client, req: CallRequest, toError: ToError):
   return { stream: messages(), header };
 }
 
+/** The text a "message larger than max" length spells, when it is ASCII letters (an HTML or text page), else undefined. */
+function errorPageLength(details: string): string | undefined {
+  const m = /Received message larger than max \((\d+) vs/.exec(details);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  if (!(n < 2 ** 32)) return undefined;
+  const text = Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString('latin1');
+  return /^[A-Za-z<!/ ]{4}$/.test(text) ? text : undefined;
+}
+
 /**
  * Converts a grpc-js error (or anything thrown during an attempt) into a {@link PantryError}.
  *
@@ -112,8 +122,15 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
   if (err instanceof PantryError) return err;
   const se = err as Partial<ServiceError>;
   if (typeof se?.code === 'number') {
-    const details = se.details ?? se.message ?? '';
-    return new PantryError({ code: se.code, details, method, metadata: se.metadata, hint: hintFor(se.code, details, hints), cause: err });
+    let code: Code = se.code;
+    let details = se.details ?? se.message ?? '';
+    if (code === Code.RESOURCE_EXHAUSTED && errorPageLength(details)) {
+      // A proxy's HTML error page parsed as a gRPC frame: under load grpc-js can see the body before
+      // the non-200 status, and the length prefix "html" reads as 1752460652 bytes. It is the proxy's error.
+      code = Code.UNAVAILABLE;
+      details += ` (the length prefix reads "${errorPageLength(details)}": the proxy sent an HTML error page, not gRPC)`;
+    }
+    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintFor(code, details, hints), cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new PantryError({ code: Code.INTERNAL, details: `the request could not be sent: ${message}`, method, cause: err });

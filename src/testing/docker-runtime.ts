@@ -51,12 +51,15 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
     let server = new GenericContainer(serverImage)
       .withNetwork(network)
       .withNetworkAliases(SERVER_ALIAS)
-      .withCommand(['-listen', `0.0.0.0:${SERVER_PORT}`, ...tls, ...req.serverArgs])
+      .withCommand(['-listen', `0.0.0.0:${SERVER_PORT}`, ...tls, ...(req.dataDir ? ['-data-file', '/data/pantry.jsonl'] : []), ...req.serverArgs])
       .withWaitStrategy(Wait.forLogMessage(/pantry-server serving on/))
       .withStartupTimeout(30_000);
     // Fixed host ports, so a restarted container comes back at the same address.
     server = server.withExposedPorts({ container: SERVER_PORT, host: await freePort() });
-    if (!spec) server = server.withBindMounts([{ source: req.proxyCertDir, target: CERTS, mode: 'ro' }]);
+    server = server.withBindMounts([
+      ...(spec ? [] : [{ source: req.proxyCertDir, target: CERTS, mode: 'ro' as const }]),
+      ...(req.dataDir ? [{ source: req.dataDir, target: '/data', mode: 'rw' as const }] : []),
+    ]);
     const serverContainer = await server.start();
     containers.push(serverContainer);
 

@@ -21,6 +21,8 @@ export interface PantryStackOptions {
   faultInjection?: boolean;
   /** A directory with `ca.crt`, `client.crt`, `client.key`, `server.crt`, `server.key`; default fresh dev certificates in a temp dir. */
   certDir?: string;
+  /** Keep the server's store in a data file, so acknowledged writes survive `restartServer()`. Default false (in memory). */
+  persist?: boolean;
   /** Extra flags for the Go server. */
   serverArgs?: string[];
 }
@@ -70,6 +72,8 @@ export interface RuntimeRequest {
   /** Certificates and `server.pem`, in a directory the stack owns. */
   proxyCertDir: string;
   workDir: string;
+  /** A directory for the server's data file when the store persists. */
+  dataDir?: string;
   serverArgs: string[];
 }
 
@@ -96,11 +100,13 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     const certDir = options.certDir ?? (await writeDevCertificates(join(workDir, 'certs'))).dir;
     const proxyCertDir = join(workDir, 'proxy-certs');
     await prepareProxyCerts(certDir, proxyCertDir);
+    if (options.persist) await mkdir(join(workDir, 'data'), { recursive: true });
     const request: RuntimeRequest = {
       proxy,
       proxyConfig: options.proxyConfig,
       proxyCertDir,
       workDir,
+      dataDir: options.persist ? join(workDir, 'data') : undefined,
       serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
     };
     parts = runtime === 'docker' ? await startDockerStack(request) : await startProcessStack(request);

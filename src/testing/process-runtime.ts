@@ -24,7 +24,8 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
   const certs = req.proxyCertDir;
   const tlsFlags = spec ? [] : ['-tls-cert', join(certs, 'server.crt'), '-tls-key', join(certs, 'server.key'), '-client-ca', join(certs, 'ca.crt')];
   // A fixed port (not 0), so a restarted server comes back where the proxy and clients expect it.
-  const server = new ManagedProcess('server', bin, ['-listen', `127.0.0.1:${await freePort()}`, ...tlsFlags, ...req.serverArgs], { ready: SERVING });
+  const data = req.dataDir ? ['-data-file', join(req.dataDir, 'pantry.jsonl')] : [];
+  const server = new ManagedProcess('server', bin, ['-listen', `127.0.0.1:${await freePort()}`, ...tlsFlags, ...data, ...req.serverArgs], { ready: SERVING });
   const processes: ManagedProcess[] = [server];
   try {
     const serverAddress = (await server.started)[1];

@@ -22,8 +22,8 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-async function stack(extra: string[] = []): Promise<PantryStack> {
-  const s = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, serverArgs: extra });
+async function stack(persist = false): Promise<PantryStack> {
+  const s = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, persist });
   stacks.push(s);
   return s;
 }
@@ -92,7 +92,7 @@ function pick(r: ReturnType<typeof summarize>) {
 
 describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000 : 120_000 }, () => {
   it('1. server killed and restarted under load: no duplicate, no lost acknowledged write', async () => {
-    const s = await stack(['-data-file', join(PACKAGE_ROOT, 'node_modules', '.cache', `pantry-faults-${process.pid}.jsonl`)]);
+    const s = await stack(true);
     await writesUnderDisruption('server restart', s, () => s.restartServer({ downMs: SIZE.downMs }));
   });
 

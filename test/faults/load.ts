@@ -4,6 +4,7 @@ import { PantryError } from '../../src/index.js';
 export interface Outcome {
   ok: boolean;
   code?: string;
+  details?: string;
   hint?: string;
   attempts: number;
   latencyMs: number;
@@ -36,7 +37,7 @@ export async function runLoad(options: { durationMs: number; concurrency?: numbe
       outcomes.push({ ok: true, attempts: 1, latencyMs: performance.now() - startedAt, startedAt: startedAt - t0 });
     } catch (err) {
       const e = err as PantryError;
-      outcomes.push({ ok: false, code: e instanceof PantryError ? e.codeName : String(err), hint: e.hint, attempts: e.attempts ?? 1, latencyMs: performance.now() - startedAt, startedAt: startedAt - t0 });
+      outcomes.push({ ok: false, code: e instanceof PantryError ? e.codeName : String(err), details: e instanceof PantryError ? e.details : undefined, hint: e.hint, attempts: e.attempts ?? 1, latencyMs: performance.now() - startedAt, startedAt: startedAt - t0 });
     }
   };
   if (options.ratePerSec) {

@@ -29,7 +29,7 @@ const cases: Array<[string, () => Promise<unknown>, Code, RegExp]> = [
   ['an empty name', () => fs().addFood({ food: { name: '' } }), Code.INVALID_ARGUMENT, /food\.name/],
   ['a name over 200 characters', () => fs().addFood({ food: { name: 'あ'.repeat(201) } }), Code.INVALID_ARGUMENT, /food\.name/],
   ['a best-before that is not a date', () => fs().addFood({ food: { name: 'x', bestBefore: '2027-13-45' } }), Code.INVALID_ARGUMENT, /food\.best_before/],
-  ['an unknown category number', () => fs().addFood({ food: { name: 'x', category: 99 } }), Code.INVALID_ARGUMENT, /food\.category/],
+  ['an unknown category number', () => fs().addFood({ food: { name: 'x', category: 99 as never } }), Code.INVALID_ARGUMENT, /food\.category/],
   ['no food at all', () => fs().addFood({}), Code.INVALID_ARGUMENT, /food/],
   ['a page size over the maximum', () => fs().listFoods({ pageSize: 5000 }), Code.INVALID_ARGUMENT, /page_size/],
   ['a forged page token', () => fs().listFoods({ pageToken: 'not-a-token!!' }), Code.INVALID_ARGUMENT, /page_token/],

@@ -52,3 +52,16 @@ describe('redaction', () => {
     expect(text).toContain('authorization=[redacted]');
   });
 });
+
+describe('a proxy error page read as a gRPC frame', () => {
+  it('becomes UNAVAILABLE with the proxy hint, not RESOURCE_EXHAUSTED', async () => {
+    const { toPantryError } = await import('../../src/transport.js');
+    const raced = { code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (1752460652 vs 4194304)', metadata: new Metadata() };
+    const e = toPantryError(raced, '/hello.v1.HelloService/Hello', ctx);
+    expect(e.codeName).toBe('UNAVAILABLE');
+    expect(e.details).toContain('reads "html"');
+    expect(e.hint).toMatch(/server is down or unreachable from the proxy/);
+    const real = toPantryError({ code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (5242900 vs 4194304)', metadata: new Metadata() }, '/x/Y', ctx);
+    expect(real.codeName).toBe('RESOURCE_EXHAUSTED');
+  });
+});
