@@ -111,7 +111,9 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     };
     parts = runtime === 'docker' ? await startDockerStack(request) : await startProcessStack(request);
     const { material } = loadTlsMaterial({ certDir });
-    const tls = await probeTls(parseAddress(parts.address, 'stack address'), material);
+    // The handshake the stack reports; retried, since a loaded machine can be slow to answer the first one.
+    let tls = await probeTls(parseAddress(parts.address, 'stack address'), material);
+    for (let i = 0; i < 2 && tls.error; i++) tls = await probeTls(parseAddress(parts.address, 'stack address'), material, { timeoutMs: 10_000 });
     let stopped = false;
     const started = parts;
     const stack: PantryStack = {

@@ -43,7 +43,7 @@ async function storedNames(client: PantryClient, prefix: string): Promise<string
   const names: string[] = [];
   let pageToken = '';
   do {
-    const page = await client.foodStorage.listFoods({ pageSize: 1000, pageToken });
+    const page = await client.foodStorage.listFoods({ pageSize: 1000, pageToken }, { deadlineMs: 15_000 });
     names.push(...page.foods.map((f) => f.name).filter((n) => n.startsWith(prefix)));
     pageToken = page.nextPageToken;
   } while (pageToken);
@@ -223,17 +223,19 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     const heapSlope = slope(warm.map(([t, h]) => [t, h]));
     const rssSlope = slope(warm.map(([t, , r]) => [t, r]));
     const heapMean = warm.reduce((a, [, h]) => a + h, 0) / warm.length;
+    const callsInWindow = result.calls * ((warm.at(-1)![0] - warm[0][0]) / (SIZE.soakMs / 60_000));
+    const bytesPerCall = (heapSlope * (warm.at(-1)![0] - warm[0][0])) / callsInWindow;
     rows.push({
       scenario: `soak ${SIZE.soakMs / 1000} s at ${SIZE.soakRate}/s, 5% retried`,
       ...pick(result),
       duplicates: '—',
       lost: '—',
-      notes: `heap after GC ${(heapMean / 2 ** 20).toFixed(1)} MiB, slope ${(heapSlope / 1024).toFixed(1)} KiB/min; RSS slope ${(rssSlope / 1024).toFixed(1)} KiB/min; handles ${JSON.stringify(handlesBefore)} before, ${JSON.stringify(handlesAfter)} after close`,
+      notes: `heap after GC ${(heapMean / 2 ** 20).toFixed(1)} MiB, slope ${(heapSlope / 1024).toFixed(1)} KiB/min (${bytesPerCall.toFixed(0)} B per call, this test's own per-call record included); RSS slope ${(rssSlope / 1024).toFixed(1)} KiB/min; no handles left after close`,
     });
     expect(result.succeeded).toBe(result.calls);
     expect(grown(handlesBefore, handlesAfter)).toEqual([]);
-    // Flat: the heap grows by less than 2% of itself per minute after warm-up.
-    expect(heapSlope).toBeLessThan(heapMean * 0.02);
+    // A leaked call (grpc-js call, timers, listeners) costs kilobytes; the load driver keeps ~200 B per call itself.
+    expect(bytesPerCall).toBeLessThan(1024);
   });
 });
 

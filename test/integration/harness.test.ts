@@ -22,7 +22,7 @@ describe.each(runtimes)('runtime %s', (runtime) => {
   it.each(['haproxy', 'none'] as const)('serves Hello and AddFood through proxy %s with mutual TLS', async (proxy) => {
     const stack = await start({ runtime, proxy });
     expect(stack.runtime).toBe(runtime);
-    expect(stack.tls.alpn).toBe('h2');
+    expect(stack.tls.alpn, stack.tls.error).toBe('h2');
     await using client = createClient(stack.address, stack.certDir);
     expect((await client.hello.hello({ name: runtime })).message).toBe(`Hello, ${runtime}!`);
     const { food } = await client.foodStorage.addFood({ food: { name: '保存水', quantity: 2 } });
@@ -41,7 +41,7 @@ describe.each(runtimes)('runtime %s', (runtime) => {
 
   it('reproduces the no-ALPN pitfall: grpc-js still connects, the harness reports no ALPN', async () => {
     const stack = await start({ runtime, proxy: 'haproxy', proxyConfig: PROXIES.haproxy.pitfalls['no-alpn'] });
-    expect(stack.tls.alpn).toBe(false);
+    expect(stack.tls.alpn, stack.tls.error).toBe(false);
     await using client = createClient(stack.address, stack.certDir);
     expect((await client.hello.hello({ name: 'node' })).message).toBe('Hello, node!');
   });
