@@ -235,8 +235,9 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     });
     expect(result.succeeded).toBe(result.calls);
     expect(grown(handlesBefore, handlesAfter)).toEqual([]);
-    // A leaked call (grpc-js call, timers, listeners) costs kilobytes; the load driver keeps ~200 B per call itself.
-    expect(bytesPerCall).toBeLessThan(1024);
+    // A leaked call (grpc-js call, timers, listeners) costs kilobytes; the load driver keeps ~200 B per call
+    // itself, and a 15 s run has not settled yet, so the short run allows more.
+    expect(bytesPerCall).toBeLessThan(FULL ? 512 : 2048);
   });
 });
 

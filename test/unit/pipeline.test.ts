@@ -103,10 +103,10 @@ describe('retry stage', () => {
   it('does not sleep past the deadline: a backoff longer than the time left ends the call', async () => {
     const s = scripted([{ fail: Code.UNAVAILABLE }]);
     const t0 = performance.now();
-    const err = await client(s.transport, { retry: { initialBackoffMs: 5_000, maxBackoffMs: 5_000 }, deadlineMs: 200 })
+    const err = await client(s.transport, { retry: { initialBackoffMs: 5_000, maxBackoffMs: 5_000 }, deadlineMs: 3_000 })
       .getFood({ id: 'x' })
       .catch((e) => e);
-    expect(performance.now() - t0).toBeLessThan(150);
+    expect(performance.now() - t0).toBeLessThan(1_000); // ended at once, long before the deadline
     expect(err.code).toBe(Code.UNAVAILABLE);
   });
 
