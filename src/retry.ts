@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import { Code } from './code.js';
-import type { CallRequest, Interceptor } from './interceptor.js';
+import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
 import { PantryError } from './pantry-error.js';
 import { isRetrySafe, nextRetry, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { RetryThrottle } from './retry-throttle.js';
@@ -10,43 +10,64 @@ import type { Tracer } from './trace.js';
  * Retries safe calls with p-retry: only methods that {@link isRetrySafe} allows (or a call with
  * `retry.assumeIdempotent`), only retryable codes, with jittered exponential backoff or the
  * server's pushback, within the call's deadline and the client's {@link RetryThrottle}.
- * p-retry runs the attempts; {@link nextRetry} decides each delay, which sleeps here so it can
- * honour pushback and be cut short by the caller's signal.
+ * The first attempt runs on its own, so a call that succeeds pays nothing for retrying; after a
+ * failure p-retry runs the remaining attempts, and {@link nextRetry} decides each delay, slept
+ * here so it can honour pushback and be cut short by the caller's signal.
  *
  * @example
  * composeInterceptors([deadline, retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], transport)
  */
 export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, tracer: Tracer): Interceptor {
-  return (next) => (req) => {
-    const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry');
-    const attempt = (n: number) => {
-      req.attempt = n;
-      req.attemptsMade = n;
-      return next(req).then(
-        (res) => {
-          throttle.onSuccess();
-          return res;
-        },
-        (err: unknown) => {
-          if (err instanceof PantryError && policy.retryableCodes.includes(err.code)) throttle.onFailure();
-          throw err;
-        },
-      );
+  return (next) => {
+    const succeeded = (res: CallResponse) => {
+      throttle.onSuccess();
+      return res;
     };
-    if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) return attempt(1);
-    return pRetry(attempt, {
-      retries: policy.maxAttempts - 1,
+    return (req) => {
+      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry');
+      req.attempt = req.attemptsMade = 1;
+      const first = next(req).then(succeeded);
+      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) return first;
+      return first.catch((error: unknown) => retryAfterFirstFailure(error, req, next, policy, throttle, tracer, succeeded));
+    };
+  };
+}
+
+async function retryAfterFirstFailure(
+  firstError: unknown,
+  req: CallRequest,
+  next: CallFn,
+  policy: RetryPolicy,
+  throttle: RetryThrottle,
+  tracer: Tracer,
+  succeeded: (res: CallResponse) => CallResponse,
+): Promise<CallResponse> {
+  const countFailure = (error: unknown) => {
+    if (error instanceof PantryError && policy.retryableCodes.includes(error.code)) throttle.onFailure();
+  };
+  const retryAfter = async (error: Error, attempt: number): Promise<boolean> => {
+    const decision = nextRetry({ error, attempt, policy, deadline: req.deadline, now: Date.now(), throttleAllows: throttle.allowsRetry() });
+    if (tracer.enabled('retry')) traceDecision(tracer, req, error, decision);
+    if (!decision.retry) return false;
+    await sleep(decision.delayMs, req);
+    return true;
+  };
+  countFailure(firstError);
+  if (!(await retryAfter(firstError as Error, 1))) throw firstError;
+  // p-retry numbers its attempts from 1; ours continue from 2.
+  return pRetry(
+    (n) => {
+      req.attempt = req.attemptsMade = n + 1;
+      return next(req).then(succeeded);
+    },
+    {
+      retries: policy.maxAttempts - 2,
       minTimeout: 0, // the delay is slept in shouldRetry, where pushback and the deadline are known
       signal: req.signal,
-      shouldRetry: async ({ error, attemptNumber }) => {
-        const decision = nextRetry({ error, attempt: attemptNumber, policy, deadline: req.deadline, now: Date.now(), throttleAllows: throttle.allowsRetry() });
-        if (tracer.enabled('retry')) traceDecision(tracer, req, error, decision);
-        if (!decision.retry) return false;
-        await sleep(decision.delayMs, req);
-        return true;
-      },
-    });
-  };
+      onFailedAttempt: ({ error }) => countFailure(error),
+      shouldRetry: ({ error, attemptNumber }) => retryAfter(error, attemptNumber + 1),
+    },
+  );
 }
 
 function traceDecision(tracer: Tracer, req: CallRequest, error: Error, d: ReturnType<typeof nextRetry>): void {
