@@ -1,5 +1,5 @@
 import type { experimental } from '@grpc/grpc-js';
-import { loadTlsMaterial, type TlsInputs, type TlsMaterial } from './tls-material.js';
+import { loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from './tls-material.js';
 import type { Tracer } from './trace.js';
 
 type CertificateProvider = experimental.CertificateProvider;
@@ -58,7 +58,7 @@ export class CertificateWatcher implements CertificateProvider {
     const prev = this.material;
     if (next.ca.equals(prev.ca) && sameBuffer(next.cert, prev.cert) && sameBuffer(next.key, prev.key)) return false;
     this.material = next;
-    this.options.tracer.info('credentials', `reloaded certificates: ${next.leaf ? `client "${next.leaf.subject.replace(/\n/g, ', ')}" serial ${next.leaf.serialNumber} valid until ${next.leaf.validTo}` : 'CA only'}`);
+    this.options.tracer.info('credentials', `reloaded certificates: ${next.leaf ? `client "${nameOf(next.leaf.subject)}" serial ${next.leaf.serialNumber} valid until ${next.leaf.validTo}` : 'CA only'}`);
     for (const l of this.caListeners) l({ caCertificate: next.ca });
     for (const l of this.identityListeners) l(this.identity());
     return true;

@@ -1,8 +1,8 @@
-import { Client, credentials as grpcCredentials, experimental, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { Client, type ChannelOptions } from '@grpc/grpc-js';
 import { inspect } from 'node:util';
 import { parseAddress } from './address.js';
 import { callTraceStage } from './call-trace.js';
-import { CertificateWatcher } from './certificate-watcher.js';
+import { clientCredentials } from './channel-credentials.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 import { Code } from './code.js';
 import { watchConnectivity } from './connection-trace.js';
@@ -16,8 +16,6 @@ import { retryStage } from './retry.js';
 import { DEFAULT_RETRY, resolveRetryPolicy } from './retry-policy.js';
 import { RetryThrottle } from './retry-throttle.js';
 import { serviceClient, type ServiceClient } from './service-client.js';
-import { describeSource, isFileBacked, loadTlsMaterial } from './tls-material.js';
-import { probeTls } from './tls-probe.js';
 import { Tracer } from './trace.js';
 import { grpcTransport } from './transport.js';
 
@@ -92,35 +90,8 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
   const userInterceptors = opts.interceptors ?? [];
   if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
 
-  let channelCredentials: ChannelCredentials;
-  let watcher: CertificateWatcher | undefined;
-  let caSource: string | undefined;
-  if (opts.insecure === true) {
-    if (opts.ca || opts.cert || opts.key || opts.certDir) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
-    channelCredentials = grpcCredentials.createInsecure();
-    tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
-  } else {
-    if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
-    const { material, warnings } = loadTlsMaterial(opts, env);
-    for (const w of warnings) tracer.warn('credentials', w);
-    caSource = describeSource(material.sources.ca);
-    if (tracer.enabled('credentials')) {
-      tracer.debug('credentials', `ca from ${caSource}: ${material.caCerts.map((c) => `"${c.subject.replace(/\n/g, ', ')}" until ${c.validTo}`).join('; ')}`);
-      if (material.leaf) tracer.debug('credentials', `client certificate from ${describeSource(material.sources.cert!)}: "${material.leaf.subject.replace(/\n/g, ', ')}" serial ${material.leaf.serialNumber} until ${material.leaf.validTo}; key from ${describeSource(material.sources.key!)}`);
-    }
-    const watch = opts.watchCertificates ?? isFileBacked(material);
-    if (watch && !isFileBacked(material)) throw configError(Code.INVALID_ARGUMENT, 'watchCertificates: true needs ca, cert and key from files', 'inline PEM cannot be renewed; give paths, or leave watchCertificates unset');
-    const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
-    watcher = new CertificateWatcher(opts, material, { watch, intervalMs: refreshMs, tracer });
-    channelCredentials = experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null);
-    if (tracer.enabled('tls')) {
-      void probeTls(address, material, { serverName }).then((r) =>
-        r.error
-          ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
-          : tracer.debug('tls', `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`),
-      );
-    }
-  }
+  const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
+  const { credentials, watcher, caSource } = clientCredentials(opts, env, tracer, address, serverName, refreshMs);
 
   const channelOptions: Partial<ChannelOptions> = {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
@@ -132,7 +103,7 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...opts.channelOptions,
   };
-  const grpcClient = new Client(address.target, channelCredentials, channelOptions);
+  const grpcClient = new Client(address.target, credentials, channelOptions);
   const stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcClient, tracer, address.target) : undefined;
 
   const stages: Interceptor[] = [

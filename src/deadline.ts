@@ -14,49 +14,26 @@ export interface DeadlinePolicy {
 }
 
 /**
- * The outermost stage: fixes one absolute deadline for the whole logical call (all attempts and
- * backoff sleeps share it), and turns every failure into a {@link PantryError} that says how
- * long the call ran and how many attempts it made.
+ * The outermost stage: fixes one absolute deadline for the whole logical call, so every attempt
+ * and every backoff sleep share it. A per-call `deadlineMs` that is not a positive number is an
+ * `INVALID_ARGUMENT`. (What a failed call reports — how long it ran, how many attempts — is
+ * settled by {@link finishCallError} when the call ends.)
  *
  * @example
  * composeInterceptors([deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), …], transport)
  */
 export function deadlineStage(policy: DeadlinePolicy, tracer: Tracer): Interceptor {
-  return (next) => async (req) => {
-    const start = performance.now();
+  return (next) => (req) => {
     const o = req.options;
-    const budget = o.deadline !== undefined ? undefined : o.deadlineMs ?? policy.methodDeadlineMs[req.method.name] ?? (req.method.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
-    req.deadline = o.deadline !== undefined ? +o.deadline : Date.now() + budget!;
-    const budgetMs = budget ?? req.deadline - Date.now();
-    if (tracer.enabled('deadline')) tracer.debug('deadline', `${req.method.path} deadline ${Number.isFinite(req.deadline) ? `in ${Math.round(req.deadline - Date.now())} ms` : 'none'}`);
-    try {
-      return await next(req);
-    } catch (err) {
-      throw finalError(err, req.method.path, req.attemptsMade, performance.now() - start, req.signal, budgetMs);
+    if (o.deadline !== undefined) {
+      req.deadline = +o.deadline;
+      if (Number.isNaN(req.deadline)) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call option deadline must be a Date or epoch milliseconds, got ${String(o.deadline)}`, method: req.method.path });
+    } else {
+      const ms = o.deadlineMs ?? policy.methodDeadlineMs[req.method.name] ?? (req.method.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
+      if (!(ms > 0)) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call option deadlineMs must be a positive number of milliseconds, got ${JSON.stringify(ms)}`, method: req.method.path });
+      req.deadline = req.startedAt + ms;
     }
+    if (tracer.enabled('deadline')) tracer.debug('deadline', `${req.method.path} deadline ${Number.isFinite(req.deadline) ? `in ${Math.round(req.deadline - Date.now())} ms` : 'none'}`);
+    return next(req);
   };
-}
-
-function finalError(err: unknown, method: string, attempts: number, elapsed: number, signal: AbortSignal | undefined, budgetMs: number): PantryError {
-  const elapsedMs = Math.round(elapsed);
-  if (signal?.aborted && !(err instanceof PantryError && err.code === Code.CANCELLED)) {
-    err = new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`, method, cause: signal.reason });
-  }
-  if (!(err instanceof PantryError)) {
-    err = new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
-  }
-  let e = err as PantryError;
-  if (e.code === Code.DEADLINE_EXCEEDED && !e.hint) {
-    e = new PantryError({
-      code: e.code,
-      details: e.details,
-      method: e.method || method,
-      metadata: e.metadata,
-      cause: e.cause,
-      hint: `the call did not finish within its deadline of ${Math.round(budgetMs)} ms (${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms). Raise deadlineMs for this call or method, or look at why the server is slow`,
-    });
-  }
-  e.attempts = attempts;
-  e.elapsedMs = elapsedMs;
-  return e;
 }

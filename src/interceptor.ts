@@ -36,10 +36,10 @@ export interface CallRequest {
   signal?: AbortSignal;
   /** The options the caller gave this call. */
   readonly options: CallOptions;
-  /** 1 for the first attempt; set by the retry stage. */
+  /** The attempt in flight, or the last one made: 1 for the first; set by the retry stage. */
   attempt: number;
-  /** Attempts made so far, for errors; counted by the retry stage. */
-  attemptsMade: number;
+  /** When the logical call started (epoch ms). */
+  readonly startedAt: number;
 }
 
 /** The result of one call. */

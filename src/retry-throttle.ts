@@ -25,6 +25,11 @@ export class RetryThrottle {
     return this.tokens;
   }
 
+  /** True when no failure is waiting to be paid back. */
+  get full(): boolean {
+    return this.tokens >= this.maxTokens;
+  }
+
   /** True while more than half the tokens remain. */
   allowsRetry(): boolean {
     return this.tokens > this.maxTokens / 2;

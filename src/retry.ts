@@ -25,10 +25,11 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
     };
     return (req) => {
       const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry');
-      req.attempt = req.attemptsMade = 1;
-      const first = next(req).then(succeeded);
-      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) return first;
-      return first.catch((error: unknown) => retryAfterFirstFailure(error, req, next, policy, throttle, tracer, succeeded));
+      req.attempt = 1;
+      // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
+      const onSuccess = throttle.full ? undefined : succeeded;
+      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) return onSuccess ? next(req).then(onSuccess) : next(req);
+      return next(req).then(onSuccess, (error: unknown) => retryAfterFirstFailure(error, req, next, policy, throttle, tracer, succeeded));
     };
   };
 }
@@ -57,7 +58,7 @@ async function retryAfterFirstFailure(
   // p-retry numbers its attempts from 1; ours continue from 2.
   return pRetry(
     (n) => {
-      req.attempt = req.attemptsMade = n + 1;
+      req.attempt = n + 1;
       return next(req).then(succeeded);
     },
     {

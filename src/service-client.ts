@@ -1,7 +1,8 @@
 import { Metadata } from '@grpc/grpc-js';
 import type { CallOptions } from './call-options.js';
 import { Code } from './code.js';
-import type { CallFn, CallRequest, Idempotency, MethodInfo } from './interceptor.js';
+import { finishCallError } from './call-error.js';
+import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from './interceptor.js';
 import type { DeepPartial, MessageType } from './message-type.js';
 import { PantryError } from './pantry-error.js';
 import { checkShape, shapeOf, type Shape } from './request-shape.js';
@@ -79,17 +80,24 @@ export function serviceClient<S extends ServiceDefinition>(service: S, pipeline:
 
 function unaryMethod(method: MethodInfo, pipeline: CallFn) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
-    let req: CallRequest;
+    let req: CallRequest | undefined;
+    let call: Promise<CallResponse>;
     try {
       req = startCall(method, request, options);
+      call = pipeline(req);
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(req ? finishCallError(err, req) : err);
     }
-    return pipeline(req).then((res) => {
-      if (options.onHeader) options.onHeader(res.header);
-      if (options.onTrailer && res.trailer) options.onTrailer(res.trailer);
-      return res.message;
-    });
+    return call.then(
+      (res) => {
+        if (options.onHeader) options.onHeader(res.header);
+        if (options.onTrailer && res.trailer) options.onTrailer(res.trailer);
+        return res.message;
+      },
+      (err) => {
+        throw finishCallError(err, req!);
+      },
+    );
   };
 }
 
@@ -97,9 +105,14 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
     return {
       async *[Symbol.asyncIterator]() {
-        const res = await pipeline(startCall(method, request, options));
-        options.onHeader?.(res.header);
-        yield* res.stream!;
+        const req = startCall(method, request, options);
+        try {
+          const res = await pipeline(req);
+          options.onHeader?.(res.header);
+          yield* res.stream!;
+        } catch (err) {
+          throw finishCallError(err, req);
+        }
       },
     };
   };
@@ -126,7 +139,7 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
     signal: options.signal,
     options,
     attempt: 0,
-    attemptsMade: 0,
+    startedAt: Date.now(),
   };
 }
 

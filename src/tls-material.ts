@@ -47,6 +47,11 @@ const FILE_NAMES = { ca: 'ca.crt', cert: 'client.crt', key: 'client.key' } as co
 const ENV_NAMES = { ca: 'PANTRY_CA_CERT', cert: 'PANTRY_CLIENT_CERT', key: 'PANTRY_CLIENT_KEY' } as const;
 type Part = keyof typeof FILE_NAMES;
 
+/** A certificate's subject (or issuer) on one line: `CN=pantry-dev-client, O=pantry`. */
+export function nameOf(dn: string): string {
+  return dn.replace(/\n/g, ', ');
+}
+
 /** Describes a source for messages: `option ca (./certs/ca.crt)`. Never includes PEM content. */
 export function describeSource(s: PemSource): string {
   return s.path ? `${s.origin} (${s.path})` : `${s.origin} (inline PEM)`;
@@ -128,8 +133,8 @@ function checkValidity(part: Part, cert: X509Certificate, source: PemSource, now
   const what = `${part} ${describeSource(source)}`;
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
-  if (now < from) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${cert.subject.replace(/\n/g, ', ')}" is not valid before ${new Date(from).toISOString()}`, 'check the clock of this machine, or wait until the certificate is valid');
-  if (now > to) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${cert.subject.replace(/\n/g, ', ')}" expired on ${new Date(to).toISOString()}`, 'renew the certificate (with cert-manager, check the Certificate resource)');
+  if (now < from) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${nameOf(cert.subject)}" is not valid before ${new Date(from).toISOString()}`, 'check the clock of this machine, or wait until the certificate is valid');
+  if (now > to) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${nameOf(cert.subject)}" expired on ${new Date(to).toISOString()}`, 'renew the certificate (with cert-manager, check the Certificate resource)');
 }
 
 function parseKey(pem: Buffer, source: PemSource): KeyObject {
@@ -185,7 +190,7 @@ export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = proc
       throw configError(Code.INVALID_ARGUMENT, `key ${describeSource(key.source)} does not match cert ${describeSource(cert.source)}`, 'use the key that was issued with this certificate (the same Secret, tls.key with tls.crt)');
     }
     if (!caCerts.some((c) => leaf.checkIssued(c) && leaf.verify(c.publicKey))) {
-      warnings.push(`cert ${describeSource(cert.source)} ("${leaf.subject.replace(/\n/g, ', ')}", issuer "${leaf.issuer.replace(/\n/g, ', ')}") is not signed by the CA in ${describeSource(ca.source)}; fine when the proxy trusts another CA, otherwise the proxy will reject it`);
+      warnings.push(`cert ${describeSource(cert.source)} ("${nameOf(leaf.subject)}", issuer "${nameOf(leaf.issuer)}") is not signed by the CA in ${describeSource(ca.source)}; fine when the proxy trusts another CA, otherwise the proxy will reject it`);
     }
     if (key.source.path) {
       try {

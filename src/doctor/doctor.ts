@@ -6,7 +6,7 @@ import { Code } from '../code.js';
 import { createClient } from '../create-client.js';
 import { hintFor } from '../hints.js';
 import { PantryError } from '../pantry-error.js';
-import { describeSource, loadTlsMaterial, type TlsInputs, type TlsMaterial } from '../tls-material.js';
+import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls-material.js';
 import { healthCheck } from './health.js';
 import { checkTls } from './tls-check.js';
 
@@ -210,7 +210,7 @@ function tcpConnect(address: Address, timeoutMs: number): Promise<string> {
 }
 
 function describeMaterial(m: TlsMaterial): string {
-  const ca = m.caCerts.map((c) => `"${c.subject.replace(/\n/g, ', ')}"`).join(', ');
-  const leaf = m.leaf ? `; client "${m.leaf.subject.replace(/\n/g, ', ')}" until ${new Date(m.leaf.validTo).toISOString().slice(0, 10)} (${Math.floor((Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000)} days), key matches` : '';
+  const ca = m.caCerts.map((c) => `"${nameOf(c.subject)}"`).join(', ');
+  const leaf = m.leaf ? `; client "${nameOf(m.leaf.subject)}" until ${new Date(m.leaf.validTo).toISOString().slice(0, 10)} (${Math.floor((Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000)} days), key matches` : '';
   return `CA ${ca} from ${describeSource(m.sources.ca)}${leaf}`;
 }

@@ -44,6 +44,7 @@ const cases: Array<[string, () => Promise<unknown>, Code, RegExp]> = [
   ['a message over the server\'s 4 MiB limit', () => fs().addFood({ food: { name: 'x', location: 'x'.repeat(5 * 2 ** 20) } }), Code.RESOURCE_EXHAUSTED, /larger than max|message/i],
   ['a request that is an array', () => fs().addFood([] as never), Code.INVALID_ARGUMENT, /request must be an object/],
   ['call options that are not an object', () => fs().getFood({ id: foodId }, 'fast' as never), Code.INVALID_ARGUMENT, /call options must be an object/],
+  ['a negative per-call deadline', () => fs().getFood({ id: foodId }, { deadlineMs: -1 }), Code.INVALID_ARGUMENT, /deadlineMs must be a positive number/],
   ['a negative per-call retry count', () => fs().getFood({ id: foodId }, { retry: { maxAttempts: -1 } }), Code.INVALID_ARGUMENT, /retry\.maxAttempts/],
 ];
 

@@ -1,0 +1,39 @@
+import { Code } from './code.js';
+import type { CallRequest } from './interceptor.js';
+import { PantryError } from './pantry-error.js';
+
+/**
+ * Settles what a failed logical call reports, once, when it ends: any failure becomes a
+ * {@link PantryError} with the attempts made and the time taken; an aborted signal reads as
+ * `CANCELLED`; a deadline error says the budget and the attempts.
+ *
+ * @example
+ * pipeline(req).then((res) => res.message, (err) => { throw finishCallError(err, req); });
+ */
+export function finishCallError(err: unknown, req: CallRequest): PantryError {
+  const method = req.method.path;
+  const signal = req.signal;
+  if (signal?.aborted && !(err instanceof PantryError && err.code === Code.CANCELLED)) {
+    err = new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`, method, cause: signal.reason });
+  }
+  if (!(err instanceof PantryError)) {
+    err = new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
+  }
+  let e = err as PantryError;
+  const attempts = req.attempt;
+  const elapsedMs = Date.now() - req.startedAt;
+  if (e.code === Code.DEADLINE_EXCEEDED && !e.hint) {
+    const budgetMs = Math.round(req.deadline - req.startedAt);
+    e = new PantryError({
+      code: e.code,
+      details: e.details,
+      method: e.method || method,
+      metadata: e.metadata,
+      cause: e.cause,
+      hint: `the call did not finish within its deadline of ${budgetMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms). Raise deadlineMs for this call or method, or look at why the server is slow`,
+    });
+  }
+  e.attempts = attempts;
+  e.elapsedMs = elapsedMs;
+  return e;
+}

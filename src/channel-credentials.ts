@@ -1,0 +1,52 @@
+import { credentials as grpcCredentials, experimental, type ChannelCredentials } from '@grpc/grpc-js';
+import type { Address } from './address.js';
+import { CertificateWatcher } from './certificate-watcher.js';
+import type { ClientOptions } from './client-options.js';
+import { Code } from './code.js';
+import { configError } from './pantry-error.js';
+import { describeSource, isFileBacked, loadTlsMaterial, nameOf } from './tls-material.js';
+import { probeTls } from './tls-probe.js';
+import type { Tracer } from './trace.js';
+
+/** What the channel needs: its credentials, the certificate watcher to stop, and where the CA came from (for hints). */
+export interface ClientCredentials {
+  credentials: ChannelCredentials;
+  watcher?: CertificateWatcher;
+  caSource?: string;
+}
+
+/**
+ * Builds the channel credentials of a client: plaintext only with `insecure: true`; otherwise
+ * validated TLS material served through a {@link CertificateWatcher} (grpc-js's certificate
+ * provider API), so renewed files reach new connections. Traces the material and, with the `tls`
+ * tracer, probes the target's handshake once.
+ *
+ * @example
+ * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000);
+ */
+export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number): ClientCredentials {
+  if (opts.insecure === true) {
+    if (opts.ca || opts.cert || opts.key || opts.certDir) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
+    tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
+    return { credentials: grpcCredentials.createInsecure() };
+  }
+  if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
+  const { material, warnings } = loadTlsMaterial(opts, env);
+  for (const w of warnings) tracer.warn('credentials', w);
+  const caSource = describeSource(material.sources.ca);
+  if (tracer.enabled('credentials')) {
+    tracer.debug('credentials', `ca from ${caSource}: ${material.caCerts.map((c) => `"${nameOf(c.subject)}" until ${c.validTo}`).join('; ')}`);
+    if (material.leaf) tracer.debug('credentials', `client certificate from ${describeSource(material.sources.cert!)}: "${nameOf(material.leaf.subject)}" serial ${material.leaf.serialNumber} until ${material.leaf.validTo}; key from ${describeSource(material.sources.key!)}`);
+  }
+  const watch = opts.watchCertificates ?? isFileBacked(material);
+  if (watch && !isFileBacked(material)) throw configError(Code.INVALID_ARGUMENT, 'watchCertificates: true needs ca, cert and key from files', 'inline PEM cannot be renewed; give paths, or leave watchCertificates unset');
+  const watcher = new CertificateWatcher(opts, material, { watch, intervalMs: refreshMs, tracer });
+  if (tracer.enabled('tls')) {
+    void probeTls(address, material, { serverName }).then((r) =>
+      r.error
+        ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
+        : tracer.debug('tls', `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`),
+    );
+  }
+  return { credentials: experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null), watcher, caSource };
+}
