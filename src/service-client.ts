@@ -89,17 +89,21 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn) {
       return Promise.reject(req ? finishCallError(err, req) : err);
     }
     return call.then(
-      (res) => {
-        if (options.onHeader) options.onHeader(res.header);
-        if (options.onTrailer && res.trailer) options.onTrailer(res.trailer);
-        return res.message;
-      },
+      options.onHeader || options.onTrailer
+        ? (res) => {
+            options.onHeader?.(res.header);
+            if (res.trailer) options.onTrailer?.(res.trailer);
+            return res.message;
+          }
+        : messageOf,
       (err) => {
         throw finishCallError(err, req!);
       },
     );
   };
 }
+
+const messageOf = (res: CallResponse) => res.message;
 
 function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
