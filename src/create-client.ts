@@ -113,7 +113,7 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     retryStage(retryPolicy, throttle, tracer),
   ];
   if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
-  const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }));
+  const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
 
   let closed = false;
   const client: PantryClient = {

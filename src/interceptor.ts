@@ -48,9 +48,9 @@ export interface CallResponse {
   message?: unknown;
   /** The messages of a server-streaming call; the first one has already arrived. */
   stream?: AsyncIterable<unknown>;
-  /** Response headers. */
-  header: Metadata;
-  /** Trailers (unary calls; streams deliver theirs when they end). */
+  /** Response headers; on unary calls only when a header/trailer callback or an interceptor can see them. */
+  header?: Metadata;
+  /** Trailers of a unary call, under the same condition. */
   trailer?: Metadata;
 }
 

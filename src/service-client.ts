@@ -91,7 +91,7 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn) {
     return call.then(
       options.onHeader || options.onTrailer
         ? (res) => {
-            options.onHeader?.(res.header);
+            if (res.header) options.onHeader?.(res.header);
             if (res.trailer) options.onTrailer?.(res.trailer);
             return res.message;
           }
@@ -108,15 +108,29 @@ const messageOf = (res: CallResponse) => res.message;
 function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
     return {
-      async *[Symbol.asyncIterator]() {
-        const req = startCall(method, request, options);
-        try {
-          const res = await pipeline(req);
-          options.onHeader?.(res.header);
-          yield* res.stream!;
-        } catch (err) {
-          throw finishCallError(err, req);
-        }
+      [Symbol.asyncIterator](): AsyncIterator<unknown> {
+        // The call starts at the first next(); errors of the call and of its messages are settled alike.
+        let req: CallRequest | undefined;
+        let messages: AsyncIterator<unknown> | undefined;
+        return {
+          async next() {
+            try {
+              if (!messages) {
+                req = startCall(method, request, options);
+                const res = await pipeline(req);
+                if (res.header) options.onHeader?.(res.header);
+                messages = res.stream![Symbol.asyncIterator]();
+              }
+              return await messages.next();
+            } catch (err) {
+              throw req ? finishCallError(err, req) : err;
+            }
+          },
+          async return() {
+            await messages?.return?.();
+            return { done: true, value: undefined };
+          },
+        };
       },
     };
   };

@@ -28,26 +28,30 @@ function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
  * @example
  * const transport = grpcTransport(new Client(target, credentials), { address: target, insecure: false });
  */
-export function grpcTransport(client: Client, hints: HintContext): CallFn {
+export function grpcTransport(client: Client, hints: HintContext, options: { alwaysMetadata?: boolean } = {}): CallFn {
   const toError = (err: unknown, method: string) => toPantryError(err, method, hints);
-  return (req) => (req.method.kind === 'unary' ? unary(client, req, toError) : serverStream(client, req, toError));
+  const alwaysMetadata = options.alwaysMetadata ?? true;
+  return (req) => (req.method.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError));
 }
 
 type ToError = (err: unknown, method: string) => PantryError;
 
-function unary(client: Client, req: CallRequest, toError: ToError): Promise<CallResponse> {
+function unary(client: Client, req: CallRequest, toError: ToError, alwaysMetadata: boolean): Promise<CallResponse> {
   return new Promise((resolve, reject) => {
     const bytes = encodeRequest(req.method, req.message); // a throw here rejects
     let header: Metadata | undefined;
+    let trailer: Metadata | undefined;
     const signal = req.signal;
     const call = client.makeUnaryRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req), (err, message) => {
-      signal?.removeEventListener('abort', cancel);
+      if (signal) signal.removeEventListener('abort', cancel);
       if (err) reject(toError(err, req.method.path));
-      else resolve({ message, header: header ?? new Metadata(), trailer: trailer });
+      else resolve({ message, header, trailer });
     });
-    let trailer: Metadata | undefined;
-    call.on('metadata', (md) => (header = md));
-    call.on('status', (s) => (trailer = s.metadata));
+    // Listen for headers and trailers only when someone can see them: it costs on every call.
+    if (alwaysMetadata || req.options.onHeader || req.options.onTrailer) {
+      call.on('metadata', (md) => (header = md));
+      call.on('status', (s) => (trailer = s.metadata));
+    }
     const cancel = () => call.cancel();
     if (signal) {
       if (signal.aborted) call.cancel();
@@ -77,29 +81,42 @@ async function serverStream(client: Client, req: CallRequest, toError: ToError):
     signal?.removeEventListener('abort', cancel);
     throw toError(err, req.method.path);
   }
-  async function* messages(): AsyncGenerator<unknown> {
-    let done = false;
-    try {
-      if (first.done) return;
-      yield first.value;
-      for (;;) {
-        let next: IteratorResult<unknown>;
-        try {
-          next = await iterator.next();
-        } catch (err) {
-          throw toError(err, req.method.path);
-        }
-        if (next.done) break;
-        yield next.value;
+  let pending: IteratorResult<unknown> | undefined = first.done ? undefined : first;
+  let open = !first.done;
+  const finish = (cancelCall: boolean) => {
+    if (!open) return;
+    open = false;
+    signal?.removeEventListener('abort', cancel);
+    if (cancelCall) call.cancel(); // left early (break, return, throw): stop the stream on the server too
+  };
+  if (first.done) signal?.removeEventListener('abort', cancel);
+  const messages: AsyncIterableIterator<unknown> = {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      if (pending) {
+        const m = pending;
+        pending = undefined;
+        return m;
       }
-      done = true;
-    } finally {
-      signal?.removeEventListener('abort', cancel);
-      // Leaving early (break, return, throw): stop the stream on the server too.
-      if (!done && !first.done) call.cancel();
-    }
-  }
-  return { stream: messages(), header };
+      if (!open) return { done: true, value: undefined };
+      try {
+        const r = await iterator.next();
+        if (r.done) finish(false);
+        return r;
+      } catch (err) {
+        finish(false);
+        throw toError(err, req.method.path);
+      }
+    },
+    async return() {
+      finish(true);
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+  };
+  return { stream: messages, header };
 }
 
 /** The text a "message larger than max" length spells, when it is ASCII letters (an HTML or text page), else undefined. */

@@ -83,6 +83,19 @@ describe('walking skeleton over mutual TLS', () => {
     expect(got.every((g) => g.daysLeft <= 3)).toBe(true);
   });
 
+  it('stops a following stream when the loop is left early', async () => {
+    await client.foodStorage.addFood({ food: { name: 'follow-me', quantity: 1, bestBefore: day(1) } });
+    const t0 = performance.now();
+    let got = 0;
+    for await (const _ of client.foodStorage.watchExpiringFoods({ withinDays: 3, follow: true })) {
+      got++;
+      break; // a following stream never ends by itself: return() must cancel it
+    }
+    expect(got).toBe(1);
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    expect((await client.hello.hello({ name: 'after' })).message).toBe('Hello, after!');
+  });
+
   it('applies a replayed request_id once', async () => {
     const requestId = `replay-${Date.now()}`;
     const first = (await client.foodStorage.addFood({ food: { name: 'アルファ米', quantity: 3 }, requestId })).food!;
