@@ -18,7 +18,8 @@ interface FailureShape {
   hint: (ctx: HintContext, m: RegExpMatchArray) => string;
 }
 
-const ENVOY_ALPN = 'Envoy: common_tls_context.alpn_protocols: ["h2", "http/1.1"]; HAProxy: `bind … ssl … alpn h2,http/1.1`; nginx: `listen … ssl` plus `http2 on`';
+/** The proxy lines that make a TLS listener offer HTTP/2 through ALPN (the reference article's pitfall). */
+export const ALPN_FIX = 'Envoy: common_tls_context.alpn_protocols: ["h2", "http/1.1"]; HAProxy: bind … ssl … alpn h2,http/1.1; nginx: listen … ssl; http2 on;';
 const ENVOY_H2_UPSTREAM =
   'Envoy: give the cluster typed_extension_protocol_options envoy.extensions.upstreams.http.v3.HttpProtocolOptions with explicit_http_config.http2_protocol_options: {} (the older http2_protocol_options: {}); HAProxy: `server … proto h2`; nginx: `grpc_pass grpc://…`';
 
@@ -52,7 +53,7 @@ const SHAPES: readonly FailureShape[] = [
   },
   {
     match: /no application protocol|alert number 120/i,
-    hint: () => `the proxy's TLS listener does not offer HTTP/2 through ALPN, which gRPC needs. ${ENVOY_ALPN}`,
+    hint: () => `the proxy's TLS listener does not offer HTTP/2 through ALPN, which gRPC needs. ${ALPN_FIX}`,
   },
   {
     match: /wrong version number|packet length too long/i,

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { parseAddress, type Address } from '../address.js';
 import { Code } from '../code.js';
 import { createClient } from '../create-client.js';
-import { hintFor } from '../hints.js';
+import { ALPN_FIX, hintFor } from '../hints.js';
 import { PantryError } from '../pantry-error.js';
 import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls-material.js';
 import { healthCheck } from './health.js';
@@ -39,7 +39,6 @@ export interface DoctorOptions extends TlsInputs {
   timeoutMs?: number;
 }
 
-const ALPN_FIX = 'Envoy: common_tls_context.alpn_protocols: ["h2", "http/1.1"]; HAProxy: bind … ssl … alpn h2,http/1.1; nginx: listen … ssl; http2 on;';
 const EXPIRY_WARN_DAYS = 14;
 
 /**
