@@ -24,7 +24,9 @@ try {
   console.error('  PANTRY_ADDRESS=host:port PANTRY_CERT_DIR=./certs npm run demo');
   process.exit(1);
 }
-console.log(`Server on ${stack.address}, certificates in ${stack.certDir}\n`);
-const status = runQuickstart({ PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir });
+// Dial by name: the dev server certificate names localhost, and TLS sends no IP address as SNI.
+const address = stack.address.replace('127.0.0.1', 'localhost');
+console.log(`Server on ${address}, certificates in ${stack.certDir}\n`);
+const status = runQuickstart({ PANTRY_ADDRESS: address, PANTRY_CERT_DIR: stack.certDir });
 await stack.stop();
 process.exit(status);
