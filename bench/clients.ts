@@ -176,6 +176,17 @@ function niceClient(
   const hello = factory.create(HelloServiceDefinition, channel, defaults);
   const foods = factory.create(FoodStorageServiceDefinition, channel, defaults);
   return {
+    ...promiseWorkloads(hello, foods),
+    close: () => channel.close(),
+  };
+}
+
+/** The three workloads over a promise-and-async-iterable client (nice-grpc's and connect's have that shape). */
+function promiseWorkloads(
+  hello: { hello(r: { name: string }): Promise<unknown> },
+  foods: { listFoods(r: { pageSize: number }): Promise<{ foods: unknown[] }>; watchExpiringFoods(r: { withinDays: number }): AsyncIterable<unknown> },
+): Omit<BenchClient, 'close'> {
+  return {
     hello: () => hello.hello({ name: HELLO_NAME }),
     list: async () => (await foods.listFoods({ pageSize: PAGE_SIZE })).foods.length,
     stream: async () => {
@@ -183,7 +194,6 @@ function niceClient(
       for await (const _ of foods.watchExpiringFoods({ withinDays: WITHIN_DAYS })) n++;
       return n;
     },
-    close: () => channel.close(),
   };
 }
 
@@ -203,13 +213,7 @@ function connectClient(
   const hello = createClient(HelloService, transport);
   const foods = createClient(FoodStorageService, transport);
   return {
-    hello: () => hello.hello({ name: HELLO_NAME }),
-    list: async () => (await foods.listFoods({ pageSize: PAGE_SIZE })).foods.length,
-    stream: async () => {
-      let n = 0;
-      for await (const _ of foods.watchExpiringFoods({ withinDays: WITHIN_DAYS })) n++;
-      return n;
-    },
+    ...promiseWorkloads(hello, foods),
     close: () => sessionManager.abort(),
   };
 }

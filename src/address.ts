@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Code } from './code.js';
 import { configError } from './pantry-error.js';
 
@@ -7,6 +8,8 @@ export interface Address {
   port: number;
   /** `host:port` as grpc-js dials it (IPv6 hosts in brackets). */
   target: string;
+  /** True when the host is an IP address, not a name. */
+  isIp: boolean;
 }
 
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
@@ -40,5 +43,5 @@ export function parseAddress(raw: string, from: string): Address {
   const port = portText === undefined ? 443 : Number(portText);
   if (!/^\d+$/.test(portText ?? '443') || !Number.isInteger(port) || port < 1 || port > 65535) throw fail(`port "${portText}" must be a number from 1 to 65535`);
   const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-  return { host, port, target };
+  return { host, port, target, isIp: isIP(host) !== 0 };
 }

@@ -32,7 +32,7 @@ export interface TlsProbeResult {
 export function probeTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number } = {}): Promise<TlsProbeResult> {
   const start = performance.now();
   const elapsed = () => Math.round((performance.now() - start) * 10) / 10;
-  const servername = options.serverName ?? (/^[\d.]+$|:/.test(address.host) ? undefined : address.host);
+  const servername = sniName(address, options.serverName);
   return new Promise((resolve) => {
     const socket = connect({
       host: address.host,
@@ -71,6 +71,17 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
     });
     socket.once('error', (err: Error & { code?: string }) => finish({ ok: false, error: err.code ? `${err.code}: ${err.message}` : err.message, elapsedMs: elapsed() }));
   });
+}
+
+/**
+ * The TLS server name (SNI) to send: `serverName` when given, else the address's host unless it
+ * is an IP address (SNI carries names only).
+ *
+ * @example
+ * sniName(parseAddress('127.0.0.1:8443', 'test')) // undefined
+ */
+export function sniName(address: Address, serverName?: string): string | undefined {
+  return serverName ?? (address.isIp ? undefined : address.host);
 }
 
 function formatName(name: object | undefined): string {

@@ -83,7 +83,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     return report();
   }
   const resolution = await timed(STEP_NAMES[1], async () => {
-    if (/^[\d.]+$|:/.test(address.host)) return { status: 'pass', detail: `${address.host} is an IP address` };
+    if (address.isIp) return { status: 'pass', detail: `${address.host} is an IP address` };
     const all = await lookup(address.host, { all: true });
     return { status: 'pass', detail: `${address.host} → ${all.map((a) => a.address).join(', ')}` };
   }, (err) => ({ cause: `${address.host} does not resolve (${(err as NodeJS.ErrnoException).code ?? err})`, fix: 'check the host name; inside Kubernetes use service.namespace.svc.cluster.local' }));

@@ -1,7 +1,7 @@
 import { connect, type TLSSocket } from 'node:tls';
 import type { Address } from '../address.js';
 import type { TlsMaterial } from '../tls-material.js';
-import { probeTls, type TlsProbeResult } from '../tls-probe.js';
+import { probeTls, sniName, type TlsProbeResult } from '../tls-probe.js';
 
 /** A TLS handshake, then whether the server kept talking after seeing the client certificate. */
 export interface TlsCheck extends TlsProbeResult {
@@ -24,7 +24,7 @@ export async function checkTls(address: Address, material: TlsMaterial, options:
   const probe = await probeTls(address, material, options);
   if (probe.error) return probe;
   const timeoutMs = options.timeoutMs ?? 3000;
-  const servername = options.serverName ?? (/^[\d.]+$|:/.test(address.host) ? undefined : address.host);
+  const servername = sniName(address, options.serverName);
   const answer = await new Promise<{ accepted: boolean; rejection?: string }>((resolve) => {
     const socket: TLSSocket = connect({ host: address.host, port: address.port, ca: material.ca, cert: material.cert, key: material.key, servername, ALPNProtocols: ['h2'], rejectUnauthorized: false });
     const done = (r: { accepted: boolean; rejection?: string }) => {

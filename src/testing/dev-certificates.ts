@@ -2,6 +2,7 @@ import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it; lo
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -107,7 +108,7 @@ async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];
   if (names.length) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (/^[\d.]+$|:/.test(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))));
+    extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))));
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

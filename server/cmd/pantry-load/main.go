@@ -250,6 +250,17 @@ type stats struct {
 	firstError atomic.Pointer[string]
 }
 
+// fill writes the counts every workload reports: duration, calls, errors, calls per second.
+func (s *stats) fill(res *result, elapsed time.Duration) {
+	res.Seconds = elapsed.Seconds()
+	res.Calls = s.calls.Load()
+	res.Errors = s.errors.Load()
+	if p := s.firstError.Load(); p != nil {
+		res.FirstError = *p
+	}
+	res.CallsPerSec = float64(res.Calls) / res.Seconds
+}
+
 func (s *stats) record(err error) {
 	s.errors.Add(1)
 	msg := err.Error()
@@ -300,13 +311,7 @@ func runThroughput(o options, call callFn, res *result) error {
 	cpu := cpuTime() - cpu0
 	wg.Wait()
 
-	res.Seconds = elapsed.Seconds()
-	res.Calls = st.calls.Load()
-	res.Errors = st.errors.Load()
-	if p := st.firstError.Load(); p != nil {
-		res.FirstError = *p
-	}
-	res.CallsPerSec = float64(res.Calls) / res.Seconds
+	st.fill(res, elapsed)
 	if o.workload == "stream" {
 		res.Messages = st.messages.Load()
 		res.MessagesPerS = float64(res.Messages) / res.Seconds
@@ -354,13 +359,7 @@ func runHeap(o options, call callFn, res *result) error {
 	cpu := cpuTime() - cpu0
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	res.Seconds = elapsed.Seconds()
-	res.Calls = st.calls.Load()
-	res.Errors = st.errors.Load()
-	if p := st.firstError.Load(); p != nil {
-		res.FirstError = *p
-	}
-	res.CallsPerSec = float64(res.Calls) / res.Seconds
+	st.fill(res, elapsed)
 	if res.Calls > 0 {
 		res.CPUUsPerCall = float64(cpu.Microseconds()) / float64(res.Calls)
 	}
@@ -398,13 +397,7 @@ func runCold(o options, res *result) error {
 	}
 	elapsed := time.Since(t0)
 	cpu := cpuTime() - cpu0
-	res.Seconds = elapsed.Seconds()
-	res.Calls = st.calls.Load()
-	res.Errors = st.errors.Load()
-	if p := st.firstError.Load(); p != nil {
-		res.FirstError = *p
-	}
-	res.CallsPerSec = float64(res.Calls) / res.Seconds
+	st.fill(res, elapsed)
 	if res.Calls > 0 {
 		res.CPUUsPerCall = float64(cpu.Microseconds()) / float64(res.Calls)
 	}
