@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { GenericContainer, getContainerRuntimeClient, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { buildLocalBinaryImage, buildServerImage, removeImage } from './docker-images.js';
 import type { RuntimeRequest, RuntimeStack } from './pantry-stack.js';
+import { logSink } from './log-sink.js';
 import { freePort } from './ports.js';
 import { PROXIES } from './proxy-spec.js';
 
@@ -25,7 +26,7 @@ export async function dockerAvailable(timeoutMs = 5000): Promise<boolean> {
 /**
  * The stack in containers through testcontainers: a user network; the Go server from a
  * `FROM scratch` image, reached by the proxy under the alias `server`; the proxy (an image built
- * from local HAProxy, or Envoy's official image) publishing its TLS port.
+ * from the local Envoy or HAProxy binary, or `PANTRY_ENVOY_IMAGE`) publishing its TLS port.
  *
  * @example
  * const parts = await startDockerStack({ proxy: 'haproxy', proxyCertDir, workDir, serverArgs: [] });
@@ -65,12 +66,13 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
 
     let proxyContainer: StartedTestContainer | undefined;
     if (spec) {
-      let image = spec.image.name;
-      if (spec.image.build) {
-        image = await buildLocalBinaryImage(spec.binary);
+      const wanted = spec.image();
+      let image = wanted.name;
+      if (wanted.build) {
+        image = await buildLocalBinaryImage(wanted.name, await spec.binary());
         images.push(image);
       }
-      const endpoints = { listen: `0.0.0.0:${spec.containerPort}`, upstream: `${SERVER_ALIAS}:${SERVER_PORT}`, certs: spec.containerCerts };
+      const endpoints = { listen: `0.0.0.0:${spec.containerPort}`, upstream: `${SERVER_ALIAS}:${SERVER_PORT}`, certs: spec.containerCerts, admin: '127.0.0.1:9901' };
       const config = spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints);
       const proxy = new GenericContainer(image)
         .withNetwork(network)
@@ -85,7 +87,7 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       try {
         proxyContainer = await proxy.start();
       } catch (err) {
-        if (!spec.image.build) throw new Error(`startPantryStack: could not start ${spec.kind} from image ${image}: ${(err as Error).message}. Machines without registry access cannot pull it; use proxy: "haproxy" (built from the local binary), or set PANTRY_ENVOY_IMAGE to an image you have`);
+        if (!wanted.build) throw new Error(`startPantryStack: could not start ${spec.kind} from image ${image} (PANTRY_ENVOY_IMAGE): ${(err as Error).message}. Machines without registry access cannot pull it; unset PANTRY_ENVOY_IMAGE to build the image from the local Envoy binary`);
         throw err;
       }
       containers.push(proxyContainer);
@@ -94,8 +96,12 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
     const frontPort = front.getMappedPort(spec ? spec.containerPort : SERVER_PORT);
     const host = front.getHost() === 'localhost' ? '127.0.0.1' : front.getHost();
     const logs: string[] = [];
+    const sink = logSink('docker-stack');
     const follow = async (name: string, c: StartedTestContainer, since?: number) =>
-      (await c.logs(since ? { since } : undefined)).on('data', (line: Buffer | string) => logs.push(`[${name}] ${String(line).trimEnd()}`));
+      (await c.logs(since ? { since } : undefined)).on('data', (line: Buffer | string) => {
+        logs.push(`[${name}] ${String(line).trimEnd()}`);
+        sink(logs[logs.length - 1]);
+      });
     await follow('server', serverContainer);
     if (proxyContainer && spec) await follow(spec.kind, proxyContainer);
     const dockerode = (await getContainerRuntimeClient()).container.dockerode;

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { logSink } from './log-sink.js';
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -13,8 +14,8 @@ function installExitHook(): void {
 }
 
 /**
- * A child process of the harness: its output is kept (the last 2 000 lines) for `logs()`,
- * and `started` resolves at the first output line matching `ready`.
+ * A child process of the harness: its output is kept (the last 2 000 lines) for `logs()` and
+ * startup errors, and `started` resolves at the first output line matching `ready`.
  *
  * @example
  * const p = new ManagedProcess('server', '/path/pantry-server', ['-listen', '127.0.0.1:0'], { ready: /serving on (\S+)/ });
@@ -23,6 +24,7 @@ function installExitHook(): void {
 export class ManagedProcess {
   private child: ChildProcess | undefined;
   private readonly lines: string[] = [];
+  private readonly sink: (line: string) => void;
   started!: Promise<RegExpMatchArray>;
 
   constructor(
@@ -31,6 +33,7 @@ export class ManagedProcess {
     private readonly args: string[],
     private readonly options: { ready: RegExp | (() => Promise<boolean>); env?: NodeJS.ProcessEnv; timeoutMs?: number },
   ) {
+    this.sink = logSink(name);
     this.start();
   }
 
@@ -94,6 +97,7 @@ export class ManagedProcess {
 
   private record(line: string): void {
     this.lines.push(`[${this.name}] ${line}`);
+    this.sink(line);
     if (this.lines.length > 2000) this.lines.splice(0, this.lines.length - 2000);
   }
 
@@ -102,8 +106,10 @@ export class ManagedProcess {
     return this.lines;
   }
 
+  /** The whole kept output, with the lines that say what went wrong (Envoy's `critical`, errors) first. */
   private tail(): string {
-    return this.lines.slice(-30).join('\n');
+    const alarming = this.lines.filter((l) => /\[(critical|error|alert|emerg)\]|\bFATAL\b|\bpanic:/i.test(l));
+    return [...(alarming.length ? [...alarming, '--- the whole output:'] : []), ...this.lines].join('\n');
   }
 
   /** True while the process runs. */
