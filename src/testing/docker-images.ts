@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
 import { pantryServerBinary, SERVER_DIR } from './server-binary.js';
@@ -29,32 +29,29 @@ export async function buildServerImage(): Promise<string> {
 }
 
 /**
- * Builds a `FROM scratch` image from this machine's own proxy binary (`haproxy`) and the shared
- * libraries `ldd` lists — for machines where no proxy image can be pulled.
+ * Builds a `FROM scratch` image from a binary of this machine (the proxy: Envoy or HAProxy) and
+ * the shared libraries `ldd` lists — for machines where no proxy image can be pulled.
  *
  * @example
- * const image = await buildLocalBinaryImage('haproxy');
+ * const image = await buildLocalBinaryImage('pantry-envoy', await envoyBinary());
  */
-export async function buildLocalBinaryImage(binary: string): Promise<string> {
-  let path: string;
-  try {
-    path = (await run('sh', ['-c', `command -v ${binary}`])).stdout.trim();
-    if (!path) throw new Error('not found');
-  } catch {
-    throw new Error(`building the ${binary} image needs ${binary} installed on this machine (Debian/Ubuntu: apt-get install ${binary}), since no registry image is used`);
-  }
+export async function buildLocalBinaryImage(name: string, path: string): Promise<string> {
   const context = await mkdtemp(join(tmpdir(), 'pantry-image-'));
   try {
     const rootfs = join(context, 'rootfs');
     const { stdout } = await run('ldd', [path]);
     const libs = [...stdout.matchAll(/(\/\S+) \(0x/g)].map((m) => m[1]);
-    for (const file of [path, ...libs]) {
-      const target = join(rootfs, file);
+    const binary = `/usr/local/bin/${basename(path)}`;
+    for (const [from, to] of [[path, binary], ...libs.map((l) => [l, l])]) {
+      const target = join(rootfs, to);
       await mkdir(dirname(target), { recursive: true });
-      await copyFile(await realpath(file), target);
+      await copyFile(await realpath(from), target);
+      await chmod(target, 0o755);
     }
-    await writeFile(join(context, 'Dockerfile'), `FROM scratch\nCOPY rootfs/ /\nENTRYPOINT ["${path}"]\n`);
-    return await build(context, `pantry-${binary}`);
+    // Envoy writes nothing but needs a /tmp; both proxies run as root in the container.
+    await mkdir(join(rootfs, 'tmp'), { recursive: true });
+    await writeFile(join(context, 'Dockerfile'), `FROM scratch\nCOPY rootfs/ /\nENTRYPOINT ["${binary}"]\n`);
+    return await build(context, name);
   } finally {
     await rm(context, { recursive: true, force: true });
   }

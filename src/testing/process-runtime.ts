@@ -1,25 +1,23 @@
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { ManagedProcess } from './managed-process.js';
 import type { RuntimeRequest, RuntimeStack } from './pantry-stack.js';
 import { freePort } from './ports.js';
-import { PROXIES, type ProxySpec } from './proxy-spec.js';
+import { PROXIES } from './proxy-spec.js';
 import { pantryServerBinary } from './server-binary.js';
 
 const SERVING = /pantry-server serving on (\S+)/;
 
 /**
- * The stack as local processes on loopback: the Go server binary, and `haproxy` (or `envoy`)
- * from PATH in front of it.
+ * The stack as local processes on loopback: the Go server binary, and Envoy (found or
+ * provisioned, see `envoyBinary`) or `haproxy` from PATH in front of it, on free ports.
  *
  * @example
  * const parts = await startProcessStack({ proxy: 'haproxy', proxyCertDir, workDir, serverArgs: [] });
  */
 export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeStack> {
   const spec = req.proxy === 'none' ? undefined : PROXIES[req.proxy];
-  if (spec) await requireBinary(spec);
+  const proxyBinary = spec ? await spec.binary() : undefined;
   const bin = await pantryServerBinary();
   const certs = req.proxyCertDir;
   const tlsFlags = spec ? [] : ['-tls-cert', join(certs, 'server.crt'), '-tls-key', join(certs, 'server.key'), '-client-ca', join(certs, 'ca.crt')];
@@ -34,10 +32,10 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
     if (spec) {
       const port = await freePort();
       address = `127.0.0.1:${port}`;
-      const endpoints = { listen: address, upstream: serverAddress, certs };
-      const configPath = join(req.workDir, `${spec.kind}.conf`);
+      const endpoints = { listen: address, upstream: serverAddress, certs, admin: `127.0.0.1:${await freePort()}` };
+      const configPath = join(req.workDir, spec.configName);
       await writeFile(configPath, spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints));
-      proxy = new ManagedProcess(spec.kind, spec.binary, spec.args(configPath), {
+      proxy = new ManagedProcess(spec.kind, proxyBinary!, spec.args(configPath), {
         env: spec.env(endpoints),
         ready: spec.ready,
       });
@@ -64,11 +62,3 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
   }
 }
 
-async function requireBinary(spec: ProxySpec): Promise<void> {
-  try {
-    await promisify(execFile)(spec.binary, spec.kind === 'haproxy' ? ['-v'] : ['--version']);
-  } catch {
-    const how = spec.kind === 'haproxy' ? 'install it (Debian/Ubuntu: apt-get install haproxy; macOS: brew install haproxy)' : 'install Envoy (https://www.envoyproxy.io/docs/envoy/latest/start/install) or use proxy: "haproxy"';
-    throw new Error(`startPantryStack: runtime "process" with proxy "${spec.kind}" needs the ${spec.binary} binary on PATH, and there is none: ${how}, or use runtime: "docker"`);
-  }
-}

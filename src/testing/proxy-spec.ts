@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Code } from '../code.js';
+import { PantryError } from '../pantry-error.js';
+import { envoyBinary } from './envoy-binary.js';
 import { DEPLOY_DIR } from './server-binary.js';
 
 /** The proxies the harness can put in front of the Go server. */
@@ -12,6 +17,8 @@ export interface ProxyEndpoints {
   upstream: string;
   /** Directory holding `ca.crt`, `server.crt`, `server.key` and `server.pem` (cert + key). */
   certs: string;
+  /** `host:port` of the proxy's admin interface (Envoy), on loopback. */
+  admin: string;
 }
 
 /**
@@ -20,12 +27,17 @@ export interface ProxyEndpoints {
  */
 export interface ProxySpec {
   kind: ProxyKind;
-  /** Executable on PATH for the process runtime. */
-  binary: string;
-  /** Image for the docker runtime; `build: true` means the harness builds it from the local binary. */
-  image: { name: string; build: boolean };
+  /** The path of the proxy binary on this machine (Envoy is provisioned when missing). */
+  binary(): Promise<string>;
+  /**
+   * The image for the docker runtime: `build: true` means the harness builds a `FROM scratch`
+   * image from {@link ProxySpec.binary} and its shared libraries (no registry needed).
+   */
+  image(): { name: string; build: boolean };
   /** Default configuration file. */
   config: string;
+  /** The file name the rendered config gets (Envoy picks its parser from the extension). */
+  configName: string;
   /** Configurations that reproduce the reference article's pitfalls. */
   pitfalls: { 'no-alpn': string; 'http1-upstream': string };
   /** Where the config and the certificates go inside the container. */
@@ -37,43 +49,60 @@ export interface ProxySpec {
   args(configPath: string): string[];
   /** Environment for the proxy (HAProxy reads its endpoints from the environment). */
   env(endpoints: ProxyEndpoints): Record<string, string>;
-  /** Rewrites the config text for endpoints other than the container defaults (Envoy has no env substitution). */
+  /** Rewrites the config text for the given endpoints (Envoy has no env substitution). */
   render(config: string, endpoints: ProxyEndpoints): string;
   /** A line the proxy prints once it listens. */
   ready: RegExp;
 }
 
-/** The Envoy version the harness pulls; override with `PANTRY_ENVOY_IMAGE`. */
-export const ENVOY_IMAGE = 'envoyproxy/envoy:v1.31.2';
+/** An official Envoy image to run instead of the locally built one, where registries can be reached. */
+const ENVOY_IMAGE = process.env.PANTRY_ENVOY_IMAGE;
 
 /** The two proxies, described as data. */
 export const PROXIES: Record<ProxyKind, ProxySpec> = {
   envoy: {
     kind: 'envoy',
-    binary: 'envoy',
-    image: { name: process.env.PANTRY_ENVOY_IMAGE ?? ENVOY_IMAGE, build: false },
+    binary: envoyBinary,
+    image: () => (ENVOY_IMAGE ? { name: ENVOY_IMAGE, build: false } : { name: 'pantry-envoy', build: true }),
     config: join(DEPLOY_DIR, 'envoy', 'envoy.yaml'),
+    configName: 'envoy.yaml',
     pitfalls: { 'no-alpn': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'no-alpn.yaml'), 'http1-upstream': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'http1-upstream.yaml') },
     containerConfig: '/etc/envoy/envoy.yaml',
     containerCerts: '/etc/envoy/certs',
     containerPort: 8443,
-    args: (config) => ['-c', config, '--log-level', 'info'],
+    // One worker thread (2-core machines); a dynamic base id so parallel Envoys never share
+    // hot-restart memory; a short drain so a stopped Envoy exits quickly.
+    args: (config) => ['-c', config, '--concurrency', '1', '--use-dynamic-base-id', '--drain-time-s', '1', '--log-level', 'info'],
     env: () => ({}),
     render: (config, e) => {
       const [listenHost, listenPort] = splitHostPort(e.listen);
       const [upHost, upPort] = splitHostPort(e.upstream);
-      return config
-        .replaceAll('/etc/envoy/certs', e.certs)
-        .replace(/address: 0\.0\.0\.0(\s+port_value: )8443/, `address: ${listenHost}$1${listenPort}`)
-        .replace(/address: server(\s+port_value: )9090/, `address: ${upHost}$1${upPort}`);
+      const [adminHost, adminPort] = splitHostPort(e.admin);
+      let out = config.replaceAll('/etc/envoy/certs', e.certs);
+      // The shipped configs' addresses, each written once: admin (first: the listener may become
+      // 127.0.0.1 too), listener, upstream.
+      const rewrites: Array<[RegExp, string]> = [
+        [/(\baddress: )127\.0\.0\.1\b/, adminHost],
+        [/(\bport_value: )9901\b/, adminPort],
+        [/(\baddress: )0\.0\.0\.0\b/, listenHost],
+        [/(\bport_value: )8443\b/, listenPort],
+        [/(\baddress: )server\b/, upHost],
+        [/(\bport_value: )9090\b/, upPort],
+      ];
+      for (const [pattern, value] of rewrites) {
+        if (!pattern.test(out)) throw new Error(`startPantryStack: the Envoy config has no "${pattern.source.replace(/\\b|\\|\(|\)/g, '')}" to point at this stack; a custom proxyConfig must keep the shipped listener (0.0.0.0:8443), upstream (server:9090) and admin (127.0.0.1:9901) addresses`);
+        out = out.replace(pattern, `$1${value}`);
+      }
+      return out;
     },
     ready: /starting main dispatch loop/,
   },
   haproxy: {
     kind: 'haproxy',
-    binary: 'haproxy',
-    image: { name: 'pantry-haproxy:local', build: true },
+    binary: () => onPath('haproxy', 'apt-get install haproxy (macOS: brew install haproxy)'),
+    image: () => ({ name: 'pantry-haproxy', build: true }),
     config: join(DEPLOY_DIR, 'haproxy', 'haproxy.cfg'),
+    configName: 'haproxy.cfg',
     pitfalls: { 'no-alpn': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'no-alpn.cfg'), 'http1-upstream': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'http1-upstream.cfg') },
     containerConfig: '/etc/haproxy/haproxy.cfg',
     containerCerts: '/etc/pantry/certs',
@@ -85,6 +114,16 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
     ready: /as the polling mechanism/,
   },
 };
+
+async function onPath(binary: string, install: string): Promise<string> {
+  try {
+    const path = (await promisify(execFile)('sh', ['-c', `command -v ${binary}`])).stdout.trim();
+    if (path) return path;
+  } catch {
+    // not found: below
+  }
+  throw new PantryError({ code: Code.FAILED_PRECONDITION, details: `startPantryStack: the ${binary} binary is not on PATH: ${install}, or use the default proxy "envoy"` });
+}
 
 function splitHostPort(hostPort: string): [string, string] {
   const i = hostPort.lastIndexOf(':');
