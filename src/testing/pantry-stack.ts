@@ -115,9 +115,14 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     };
     parts = runtime === 'docker' ? await startDockerStack(request) : await startProcessStack(request);
     const { material } = loadTlsMaterial({ certDir });
-    // The handshake the stack reports; retried, since a loaded machine can be slow to answer the first one.
-    let tls = await probeTls(parseAddress(parts.address, 'stack address'), material);
-    for (let i = 0; i < 2 && tls.error; i++) tls = await probeTls(parseAddress(parts.address, 'stack address'), material, { timeoutMs: 10_000 });
+    // The handshake the stack reports. Retried while the listener is not up yet (a published
+    // container port accepts and resets until the proxy listens) or a loaded machine is slow.
+    const target = parseAddress(parts.address, 'stack address');
+    let tls = await probeTls(target, material);
+    for (let i = 0; i < 20 && tls.error && /ECONNRESET|ECONNREFUSED|disconnected before secure|timed out/i.test(tls.error); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      tls = await probeTls(target, material, { timeoutMs: 10_000 });
+    }
     let stopped = false;
     const started = parts;
     const stack: PantryStack = {

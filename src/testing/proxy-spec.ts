@@ -95,7 +95,8 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
       }
       return out;
     },
-    ready: /starting main dispatch loop/,
+    // After the dispatch loop starts, listeners go to the workers: this line comes once they do.
+    ready: /starting workers/,
   },
   haproxy: {
     kind: 'haproxy',
