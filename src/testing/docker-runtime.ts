@@ -110,7 +110,7 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       if (!c) throw new Error('this stack has no proxy (proxy: "none")');
       return { c, logName: name === 'server' ? 'server' : spec!.kind, container: dockerode.getContainer(c.getId()) };
     };
-    return {
+    const runtime: RuntimeStack = {
       address: `${host}:${frontPort}`,
       serverAddress: `${host}:${serverContainer.getMappedPort(SERVER_PORT)}`,
       logs: () => logs.join('\n'),
@@ -126,8 +126,14 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
         // docker-proxy accepts on the host port before the process listens: wait for its ready line.
         await waitForLog(logs, from, name === 'server' ? /serving on/ : spec!.ready, 10_000);
       },
+      async gracefulRestartProxy() {
+        // In a container: SIGTERM (docker stop), then a start.
+        await part('proxy').container.stop({ t: 5 }).catch(() => {});
+        await runtime.start('proxy');
+      },
       stop: cleanup,
     };
+    return runtime;
   } catch (err) {
     await cleanup();
     throw err;

@@ -117,6 +117,19 @@ export class ManagedProcess {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** Resolves once the process has exited on its own (or at once if it is not running); rejects after `timeoutMs`. */
+  async exited(timeoutMs: number): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** Stops the process: SIGTERM, then SIGKILL after `graceMs`; `kill: true` sends SIGKILL at once (a crash). */
   async stop({ kill = false, graceMs = 3000 } = {}): Promise<void> {
     const child = this.child;

@@ -51,8 +51,13 @@ export interface PantryStack extends AsyncDisposable {
   startServer(): Promise<void>;
   /** `stopServer()`, `downMs` of downtime, `startServer()`. */
   restartServer(options?: { downMs?: number }): Promise<void>;
-  /** Kills the proxy and starts it again on the same address. */
-  restartProxy(options?: { downMs?: number }): Promise<void>;
+  /**
+   * Restarts the proxy on the same address. By default it is killed (SIGKILL, like a crash) and
+   * started after `downMs`. With `graceful: true` it is restarted as operators do: Envoy as a
+   * process gets a hot restart (the new Envoy takes over the listener, the old one drains its
+   * connections with GOAWAY and exits; no moment without a listener); otherwise SIGTERM, then a start.
+   */
+  restartProxy(options?: { downMs?: number; graceful?: boolean }): Promise<void>;
   /** Stops everything and removes what the stack created. Idempotent. */
   stop(): Promise<void>;
 }
@@ -66,6 +71,8 @@ export interface RuntimeStack {
   kill(part: 'server' | 'proxy'): Promise<void>;
   /** Starts a killed part again, on the same address, and waits until it is ready. */
   start(part: 'server' | 'proxy'): Promise<void>;
+  /** Restarts the proxy the way an operator does (see `PantryStack.restartProxy`). */
+  gracefulRestartProxy(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -138,7 +145,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       restartServer: (o = {}) => restart(started, 'server', o.downMs ?? 0),
       restartProxy: (o = {}) => {
         if (proxy === 'none') return Promise.reject(new Error('restartProxy: this stack has no proxy (proxy: "none")'));
-        return restart(started, 'proxy', o.downMs ?? 0);
+        return o.graceful ? started.gracefulRestartProxy() : restart(started, 'proxy', o.downMs ?? 0);
       },
       async stop() {
         if (stopped) return;

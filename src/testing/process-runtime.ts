@@ -29,29 +29,50 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
     const serverAddress = (await server.started)[1];
     let proxy: ManagedProcess | undefined;
     let address = serverAddress;
+    let launchProxy: ((restart?: { epoch: number; baseId: string }) => Promise<void>) | undefined;
+    const baseIdFile = join(req.workDir, 'envoy-base-id');
     if (spec) {
       const port = await freePort();
       address = `127.0.0.1:${port}`;
       const endpoints = { listen: address, upstream: serverAddress, certs, admin: `127.0.0.1:${await freePort()}` };
       const configPath = join(req.workDir, spec.configName);
       await writeFile(configPath, spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints));
-      proxy = new ManagedProcess(spec.kind, proxyBinary!, spec.args(configPath), {
-        env: spec.env(endpoints),
-        ready: spec.ready,
-      });
-      processes.push(proxy);
-      await proxy.started;
+      launchProxy = async (restart) => {
+        const args = spec.args(configPath, { baseIdFile, ...restart });
+        proxy = new ManagedProcess(spec.kind, proxyBinary!, args, { env: spec.env(endpoints), ready: spec.ready });
+        processes.push(proxy);
+        await proxy.started;
+      };
+      await launchProxy();
     }
     const part = (name: 'server' | 'proxy') => {
       if (name === 'proxy' && !proxy) throw new Error('this stack has no proxy (proxy: "none")');
       return name === 'server' ? server : proxy!;
     };
+    let epoch = 0;
     return {
       address,
       serverAddress,
       logs: () => processes.flatMap((p) => p.logLines()).join('\n'),
       kill: (name) => part(name).stop({ kill: true }),
-      start: async (name) => void (await part(name).start()),
+      start: async (name) => {
+        if (name === 'server') return void (await server.start());
+        part('proxy');
+        epoch = 0;
+        await launchProxy!(); // a new proxy, not a hot-restart child of the one that was killed
+      },
+      async gracefulRestartProxy() {
+        const old = part('proxy');
+        if (spec!.kind !== 'envoy') {
+          await old.stop();
+          return launchProxy!();
+        }
+        // Envoy's hot restart: the new process takes over the listening socket, the old one
+        // drains its connections (GOAWAY) and exits: no moment without a listener.
+        epoch++;
+        await launchProxy!({ epoch, baseId: (await readFile(baseIdFile, 'utf8')).trim() });
+        await old.exited(10_000);
+      },
       async stop() {
         await Promise.all(processes.map((p) => p.stop()));
       },

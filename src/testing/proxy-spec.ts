@@ -45,8 +45,11 @@ export interface ProxySpec {
   containerCerts: string;
   /** The TLS port inside the container. */
   containerPort: number;
-  /** The command line after the binary. */
-  args(configPath: string): string[];
+  /**
+   * The command line after the binary. For Envoy as a process, `restart` carries the hot-restart
+   * state: where the dynamic base id is written, and for a hot restart the epoch and base id.
+   */
+  args(configPath: string, restart?: { baseIdFile: string; epoch?: number; baseId?: string }): string[];
   /** Environment for the proxy (HAProxy reads its endpoints from the environment). */
   env(endpoints: ProxyEndpoints): Record<string, string>;
   /** Rewrites the config text for the given endpoints (Envoy has no env substitution). */
@@ -71,8 +74,12 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
     containerCerts: '/etc/envoy/certs',
     containerPort: 8443,
     // One worker thread (2-core machines); a dynamic base id so parallel Envoys never share
-    // hot-restart memory; a short drain so a stopped Envoy exits quickly.
-    args: (config) => ['-c', config, '--concurrency', '1', '--use-dynamic-base-id', '--drain-time-s', '1', '--log-level', 'info'],
+    // hot-restart memory; a hot restart drains the old process for 2 s, then ends it.
+    args: (config, restart) => [
+      '-c', config, '--concurrency', '1', '--log-level', 'info', '--drain-time-s', '2', '--parent-shutdown-time-s', '4',
+      ...(restart?.epoch ? ['--base-id', restart.baseId!, '--restart-epoch', String(restart.epoch)] : ['--use-dynamic-base-id']),
+      ...(restart && !restart.epoch ? ['--base-id-path', restart.baseIdFile] : []),
+    ],
     env: () => ({}),
     render: (config, e) => {
       const [listenHost, listenPort] = splitHostPort(e.listen);
