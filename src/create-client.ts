@@ -100,6 +100,12 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     // a refused connect to a proxy that is down costs next to nothing.
     'grpc.initial_reconnect_backoff_ms': 250,
     'grpc.max_reconnect_backoff_ms': 1000,
+    // A ping every 30 s, idle or not, finds a dead connection (a proxy gone without a FIN) within
+    // 40 s. Envoy accepts it; a grpc-go server must allow it (EnforcementPolicy MinTime ≤ 30 s,
+    // PermitWithoutStream: true), as the pantry server does.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...opts.channelOptions,
   };
