@@ -17,6 +17,6 @@
  * @packageDocumentation
  */
 export { startPantryStack, type PantryStack, type PantryStackOptions } from './pantry-stack.js';
-export { writeDevCertificates, type DevCertificates, type DevCertificateOptions } from './dev-certificates.js';
+export { writeDevCertificates, type DevCertificates, type DevCertificateOptions, type IssueClientOptions } from './dev-certificates.js';
 export { PROXIES, ENVOY_IMAGE, type ProxyKind, type ProxySpec } from './proxy-spec.js';
 export { pantryServerBinary } from './server-binary.js';
