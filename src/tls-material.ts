@@ -105,7 +105,7 @@ function usableCas(cas: X509Certificate[], source: PemSource, now: number, warni
   if (usable.length === 0) {
     throw configError(Code.FAILED_PRECONDITION, `${what}: no usable CA certificate: ${problems.map((p) => p.why).join('; ')}`, problems[0].fix);
   }
-  for (const p of problems) warnings.push(`${what}: ignoring ${p.why}; ${usable.length} other CA certificate${usable.length === 1 ? '' : 's'} in it still usable`);
+  if (problems.length) warnings.push(`${what}: ignoring ${problems.map((p) => p.why).join('; ')}; ${usable.length} other CA certificate${usable.length === 1 ? '' : 's'} in it still usable`);
   return usable;
 }
 
