@@ -74,7 +74,13 @@ export function certDirOf(value: unknown, origin: string): string | undefined {
   return value;
 }
 
-/** True when the input looks like base64 data (a key body, a base64-encoded PEM file), not a path. */
+/**
+ * True when the input looks like base64 data (a key body, a base64-encoded PEM file), not a path.
+ *
+ * @example
+ * looksLikeBase64('MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg') // true
+ * looksLikeBase64('./certs/client.key') // false
+ */
 export function looksLikeBase64(text: string): boolean {
   return text.length >= 40 && /^[A-Za-z0-9+/=_\r\n-]+$/.test(text) && !text.includes('.');
 }
