@@ -31,6 +31,7 @@ export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, t
     return { credentials: grpcCredentials.createInsecure() };
   }
   if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
+  if (opts.watchCertificates !== undefined && typeof opts.watchCertificates !== 'boolean') throw configError(Code.INVALID_ARGUMENT, `option watchCertificates must be true or false, got ${JSON.stringify(opts.watchCertificates)}`);
   const { material, warnings } = loadTlsMaterial(opts, env);
   for (const w of warnings) tracer.warn('credentials', w);
   const caSource = describeSource(material.sources.ca);

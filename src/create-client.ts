@@ -60,6 +60,15 @@ export interface PantryClient {
 export function createClient(address?: string, certDir?: string, options?: ClientOptions): PantryClient;
 export function createClient(options: ClientOptions): PantryClient;
 export function createClient(a?: string | ClientOptions, certDir?: string, options?: ClientOptions): PantryClient {
+  try {
+    return startClient(a, certDir, options);
+  } catch (err) {
+    // Every error is a PantryError; one that is not yet names the step that threw (grpc-js's channel settings, most often).
+    throw err instanceof PantryError ? err : configError(Code.INVALID_ARGUMENT, `createClient: ${(err as Error)?.message ?? String(err)}`, 'check the options, channelOptions in particular', err);
+  }
+}
+
+function startClient(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): PantryClient {
   const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
   if (typeof a === 'string') opts.address = a;
   else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
@@ -158,7 +167,7 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     return client;
   } catch (err) {
     release();
-    throw err instanceof PantryError ? err : configError(Code.INVALID_ARGUMENT, `createClient: grpc-js refused the channel settings: ${(err as Error).message}`, 'check option channelOptions', err);
+    throw err;
   }
 }
 

@@ -124,7 +124,8 @@ const cases: Case[] = [
   { name: 'a client certificate without clientAuth', options: () => ({ ...ok(), address: 'localhost:1', cert: join(bad, 'server-only', 'client.crt'), key: join(bad, 'server-only', 'client.key') }), code: Code.FAILED_PRECONDITION, fragments: () => ['option cert', 'is not for client authentication', 'serverAuth'] },
   // Item 10: every error a PantryError.
   { name: 'a service config that is not JSON', options: () => ({ ...ok(), address: 'localhost:1', channelOptions: { 'grpc.service_config': 'not json' } }), code: Code.INVALID_ARGUMENT, fragments: () => ["option channelOptions['grpc.service_config'] is not JSON"] },
-  { name: 'a service config grpc-js refuses', options: () => ({ ...ok(), address: 'localhost:1', channelOptions: { 'grpc.service_config': '{"loadBalancingConfig": 5}' } }), code: Code.INVALID_ARGUMENT, fragments: () => ['grpc-js refused the channel settings', 'loadBalancingConfig'] },
+  { name: 'a service config grpc-js refuses', options: () => ({ ...ok(), address: 'localhost:1', channelOptions: { 'grpc.service_config': '{"loadBalancingConfig": 5}' } }), code: Code.INVALID_ARGUMENT, fragments: () => ['createClient: Invalid service config', 'loadBalancingConfig', 'channelOptions'] },
+  { name: 'watchCertificates that is not a boolean', options: () => ({ address: 'localhost:1', certDir: certs.dir, watchCertificates: 'yes' as never }), code: Code.INVALID_ARGUMENT, fragments: () => ['option watchCertificates must be true or false, got "yes"'] },
   { name: 'interceptors that are not functions', options: () => ({ ...ok(), address: 'localhost:1', interceptors: ['auth'] as never }), code: Code.INVALID_ARGUMENT, fragments: () => ['option interceptors'] },
 ];
 
@@ -260,6 +261,10 @@ describe('CA bundles, chains and renewals', () => {
 });
 
 describe('createClient stops what it started when it throws', () => {
+  it('throws only PantryErrors, also from a step without a check of its own', () => {
+    expect(() => createClient({ address: 'localhost:1', certDir: certs.dir, trace: 5 as never })).toThrow(PantryError);
+  });
+
   it('closes the certificate watcher when grpc-js refuses the channel options', () => {
     const close = vi.spyOn(CertificateWatcher.prototype, 'close');
     try {
