@@ -12,8 +12,8 @@ type IdentityListener = experimental.IdentityCertificateUpdateListener;
  * Secrets in place) are used by new connections without a restart.
  *
  * Unlike grpc-js's `FileWatcherCertificateProvider` it keeps watching while nothing listens,
- * validates a renewal before switching (a half-written pair keeps the old one), and its timer
- * does not hold the process open.
+ * validates a renewal before switching (a half-written pair, or any cut-off PEM block in a chain
+ * or bundle, keeps the old one), and its timer does not hold the process open.
  *
  * @example
  * const watcher = new CertificateWatcher({ certDir: './certs' }, material, { intervalMs: 60_000, tracer });

@@ -19,18 +19,19 @@ export interface ClientCredentials {
  * Builds the channel credentials of a client: plaintext only with `insecure: true`; otherwise
  * validated TLS material served through a {@link CertificateWatcher} (grpc-js's certificate
  * provider API), so renewed files reach new connections. Traces the material and, with the `tls`
- * tracer, probes the target's handshake once.
+ * tracer, probes the target's handshake once; aborting `signal` (the client's close) ends the probe.
  *
  * @example
- * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000);
+ * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000, lifetime.signal);
  */
-export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number): ClientCredentials {
+export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number, signal?: AbortSignal): ClientCredentials {
   if (opts.insecure === true) {
     if (opts.ca || opts.cert || opts.key || opts.certDir) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
     tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
     return { credentials: grpcCredentials.createInsecure() };
   }
   if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
+  if (opts.watchCertificates !== undefined && typeof opts.watchCertificates !== 'boolean') throw configError(Code.INVALID_ARGUMENT, `option watchCertificates must be true or false, got ${JSON.stringify(opts.watchCertificates)}`);
   const { material, warnings } = loadTlsMaterial(opts, env);
   for (const w of warnings) tracer.warn('credentials', w);
   const caSource = describeSource(material.sources.ca);
@@ -42,8 +43,10 @@ export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, t
   if (watch && !isFileBacked(material)) throw configError(Code.INVALID_ARGUMENT, 'watchCertificates: true needs ca, cert and key from files', 'inline PEM cannot be renewed; give paths, or leave watchCertificates unset');
   const watcher = new CertificateWatcher(opts, material, { watch, intervalMs: refreshMs, tracer });
   if (tracer.enabled('tls')) {
-    void probeTls(address, material, { serverName }).then((r) =>
-      r.error
+    void probeTls(address, material, { serverName, signal }).then((r) =>
+      signal?.aborted
+        ? undefined
+        : r.error
         ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
         : tracer.debug('tls', `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`),
     );

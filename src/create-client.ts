@@ -2,6 +2,7 @@ import { Client, type ChannelOptions } from '@grpc/grpc-js';
 import { inspect } from 'node:util';
 import { parseAddress } from './address.js';
 import { callTraceStage } from './call-trace.js';
+import type { CertificateWatcher } from './certificate-watcher.js';
 import { clientCredentials } from './channel-credentials.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 import { Code } from './code.js';
@@ -10,7 +11,7 @@ import { deadlineStage } from './deadline.js';
 import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
 import { composeInterceptors, type Interceptor } from './interceptor.js';
-import { configError } from './pantry-error.js';
+import { configError, PantryError } from './pantry-error.js';
 import { requestIdStage } from './request-id.js';
 import { retryStage } from './retry.js';
 import { DEFAULT_RETRY, resolveRetryPolicy } from './retry-policy.js';
@@ -59,6 +60,15 @@ export interface PantryClient {
 export function createClient(address?: string, certDir?: string, options?: ClientOptions): PantryClient;
 export function createClient(options: ClientOptions): PantryClient;
 export function createClient(a?: string | ClientOptions, certDir?: string, options?: ClientOptions): PantryClient {
+  try {
+    return startClient(a, certDir, options);
+  } catch (err) {
+    // Every error is a PantryError; one that is not yet names the step that threw (grpc-js's channel settings, most often).
+    throw err instanceof PantryError ? err : configError(Code.INVALID_ARGUMENT, `createClient: ${(err as Error)?.message ?? String(err)}`, 'check the options, channelOptions in particular', err);
+  }
+}
+
+function startClient(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): PantryClient {
   const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
   if (typeof a === 'string') opts.address = a;
   else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
@@ -91,8 +101,6 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
   if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
 
   const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
-  const { credentials, watcher, caSource } = clientCredentials(opts, env, tracer, address, serverName, refreshMs);
-
   const channelOptions: Partial<ChannelOptions> = {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
     'grpc.service_config_disable_resolution': 1,
@@ -107,46 +115,81 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
-    ...opts.channelOptions,
+    ...checkedChannelOptions(opts.channelOptions),
   };
-  const grpcClient = new Client(address.target, credentials, channelOptions);
-  const stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcClient, tracer, address.target) : undefined;
 
-  const stages: Interceptor[] = [
-    deadlineStage({ deadlineMs, streamDeadlineMs, methodDeadlineMs }, tracer),
-    requestIdStage(),
-    ...userInterceptors,
-    retryStage(retryPolicy, throttle, tracer),
-  ];
-  if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
-  const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
-
-  let closed = false;
-  const client: PantryClient = {
-    hello: serviceClient(HelloServiceDefinition, pipeline),
-    foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline),
-    address: address.target,
-    waitForReady(ms = deadlineMs) {
-      return new Promise((resolve, reject) =>
-        grpcClient.waitForReady(Date.now() + ms, (err) =>
-          err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
-        ),
-      );
-    },
-    reloadCertificates: () => watcher?.reload() ?? false,
-    close() {
-      if (closed) return;
-      closed = true;
-      stopConnectivityTrace?.();
-      watcher?.close();
-      grpcClient.close();
-    },
-    async [Symbol.asyncDispose]() {
-      client.close();
-    },
+  // Everything started from here on (certificate watcher, TLS probe, channel, traces) is stopped by
+  // release(): by close(), or at once when a later step throws.
+  const lifetime = new AbortController();
+  let watcher: CertificateWatcher | undefined;
+  let grpcClient: Client | undefined;
+  let stopConnectivityTrace: (() => void) | undefined;
+  const release = () => {
+    lifetime.abort();
+    stopConnectivityTrace?.();
+    watcher?.close();
+    grpcClient?.close();
   };
-  Object.defineProperty(client, inspect.custom, { value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }` });
-  return client;
+  try {
+    const built = clientCredentials(opts, env, tracer, address, serverName, refreshMs, lifetime.signal);
+    watcher = built.watcher;
+    const { credentials, caSource } = built;
+    const channel = new Client(address.target, credentials, channelOptions);
+    grpcClient = channel;
+    stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(channel, tracer, address.target) : undefined;
+
+    const stages: Interceptor[] = [
+      deadlineStage({ deadlineMs, streamDeadlineMs, methodDeadlineMs }, tracer),
+      requestIdStage(),
+      ...userInterceptors,
+      retryStage(retryPolicy, throttle, tracer),
+    ];
+    if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
+    const pipeline = composeInterceptors(stages, grpcTransport(channel, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
+
+    let closed = false;
+    const client: PantryClient = {
+      hello: serviceClient(HelloServiceDefinition, pipeline),
+      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline),
+      address: address.target,
+      waitForReady(ms = deadlineMs) {
+        return new Promise((resolve, reject) =>
+          channel.waitForReady(Date.now() + ms, (err) =>
+            err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
+          ),
+        );
+      },
+      reloadCertificates: () => watcher?.reload() ?? false,
+      close() {
+        if (closed) return;
+        closed = true;
+        release();
+      },
+      async [Symbol.asyncDispose]() {
+        client.close();
+      },
+    };
+    Object.defineProperty(client, inspect.custom, { value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }` });
+    return client;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** Checks option channelOptions before anything starts; grpc-js would throw a raw SyntaxError for a bad service config. */
+function checkedChannelOptions(value: unknown): Partial<ChannelOptions> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw configError(Code.INVALID_ARGUMENT, `option channelOptions must be an object of grpc-js channel options, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  const config = (value as Record<string, unknown>)['grpc.service_config'];
+  if (config !== undefined) {
+    try {
+      JSON.parse(String(config));
+    } catch (err) {
+      throw configError(Code.INVALID_ARGUMENT, `option channelOptions['grpc.service_config'] is not JSON: ${(err as Error).message}`, 'give the service config as a JSON string, or leave it out');
+    }
+  }
+  return value as Partial<ChannelOptions>;
 }
 
 function positiveMs(value: unknown, from: string): number | undefined {

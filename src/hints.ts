@@ -43,7 +43,13 @@ const SHAPES: readonly FailureShape[] = [
     hint: () => 'the proxy requires a client certificate and did not accept one from this client. Give cert and key (client.crt, client.key in certDir, or PANTRY_CLIENT_CERT/PANTRY_CLIENT_KEY)',
   },
   {
-    match: /unknown ca|alert number 48|bad certificate|alert number 42|alert number 46|unsupported certificate/i,
+    // Go answers a certificate of the wrong purpose with alert 42, OpenSSL-based proxies with 43; an unknown CA has its own alert (48).
+    match: /bad certificate|alert number 42|unsupported certificate|alert number 43/i,
+    hint: () =>
+      'the proxy refused the client certificate itself ("bad certificate", alert 42, from Go; "unsupported certificate", alert 43, from HAProxy and Envoy): most often it lacks the clientAuth extended key usage. Issue it with extendedKeyUsage clientAuth (cert-manager: usages: [client auth]); if it has that, check that the certificate is intact and its chain complete',
+  },
+  {
+    match: /unknown ca|alert number 48|alert number 46/i,
     hint: () =>
       'the proxy rejected the client certificate: it is not signed by a CA the proxy trusts. Use a client certificate from the CA in Envoy validation_context.trusted_ca (HAProxy: bind … ca-file), or add that CA there',
   },

@@ -1,12 +1,13 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Code } from './code.js';
 import { configError } from './pantry-error.js';
+import { readPem, type PemBlock } from './pem-file.js';
+import { certDirOf, describeSource, resolvePemInput, type PemInput, type PemSource, type ResolvedPem } from './pem-source.js';
 
-/** A certificate or key: a file path, or the PEM itself as a string or Buffer. */
-export type PemInput = string | Buffer;
+export { describeSource, type PemInput, type PemSource } from './pem-source.js';
 
 /** The three inputs of mutual TLS as the user gave them. */
 export interface TlsInputs {
@@ -18,14 +19,6 @@ export interface TlsInputs {
   key?: PemInput;
   /** Directory holding `ca.crt`, `client.crt` and `client.key`. */
   certDir?: string;
-}
-
-/** Where one piece of TLS material came from, e.g. `{ origin: 'env PANTRY_CA_CERT', path: '/etc/pantry/ca.crt' }`. */
-export interface PemSource {
-  /** The option or variable that named it: `option ca`, `certDir`, `env PANTRY_CLIENT_KEY`, `env PANTRY_CERT_DIR`. */
-  origin: string;
-  /** The file it was read from; absent for inline PEM. */
-  path?: string;
 }
 
 /** Validated TLS material, ready for grpc-js. The key never shows in `inspect()` or JSON. */
@@ -52,90 +45,107 @@ export function nameOf(dn: string): string {
   return dn.replace(/\n/g, ', ');
 }
 
-/** Describes a source for messages: `option ca (./certs/ca.crt)`. Never includes PEM content. */
-export function describeSource(s: PemSource): string {
-  return s.path ? `${s.origin} (${s.path})` : `${s.origin} (inline PEM)`;
-}
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 
-function pick(part: Part, inputs: TlsInputs, env: NodeJS.ProcessEnv): { input: PemInput; source: PemSource } | undefined {
-  const given = inputs[part];
-  if (given !== undefined && given !== null && given !== '') {
-    return { input: given, source: { origin: `option ${part}`, ...(isInlinePem(given) ? {} : { path: String(given) }) } };
-  }
-  if (inputs.certDir) {
-    const path = join(inputs.certDir, FILE_NAMES[part]);
-    return { input: path, source: { origin: 'certDir', path } };
-  }
+function pick(part: Part, inputs: TlsInputs, env: NodeJS.ProcessEnv): ResolvedPem | undefined {
+  const given: unknown = inputs[part];
+  if (given !== undefined && given !== null && given !== '') return resolvePemInput(given, `option ${part}`);
+  const certDir = certDirOf(inputs.certDir, 'option certDir');
+  if (certDir) return { source: { origin: 'certDir', path: join(certDir, FILE_NAMES[part]) } };
   const fromEnv = env[ENV_NAMES[part]];
-  if (fromEnv) {
-    return { input: fromEnv, source: { origin: `env ${ENV_NAMES[part]}`, ...(isInlinePem(fromEnv) ? {} : { path: fromEnv }) } };
-  }
-  if (env.PANTRY_CERT_DIR) {
-    const path = join(env.PANTRY_CERT_DIR, FILE_NAMES[part]);
-    return { input: path, source: { origin: 'env PANTRY_CERT_DIR', path } };
-  }
+  if (fromEnv) return resolvePemInput(fromEnv, `env ${ENV_NAMES[part]}`);
+  const envDir = certDirOf(env.PANTRY_CERT_DIR, 'env PANTRY_CERT_DIR');
+  if (envDir) return { source: { origin: 'env PANTRY_CERT_DIR', path: join(envDir, FILE_NAMES[part]) } };
   return undefined;
-}
-
-function isInlinePem(input: PemInput): boolean {
-  return Buffer.isBuffer(input) || input.includes('-----BEGIN');
-}
-
-function read(part: Part, input: PemInput, source: PemSource): Buffer {
-  const what = `${part} ${describeSource(source)}`;
-  let bytes: Buffer;
-  if (Buffer.isBuffer(input)) bytes = input;
-  else if (source.path === undefined) bytes = Buffer.from(input);
-  else {
-    try {
-      bytes = readFileSync(source.path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable by this process' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(err)})`;
-      throw configError(Code.FAILED_PRECONDITION, `${what}: file ${why}`, fileHint(part));
-    }
-  }
-  if (bytes.length === 0 || bytes.toString('latin1').trim() === '') throw configError(Code.FAILED_PRECONDITION, `${what}: is empty`, fileHint(part));
-  if (!bytes.includes('-----BEGIN')) {
-    const der = bytes[0] === 0x30;
-    throw configError(
-      Code.INVALID_ARGUMENT,
-      `${what}: is not PEM${der ? ' (it looks like DER)' : ''}`,
-      der
-        ? `convert it: openssl ${part === 'key' ? 'pkey' : 'x509'} -inform der -in FILE -out FILE.pem`
-        : 'expected text starting with "-----BEGIN"',
-    );
-  }
-  return bytes;
 }
 
 function fileHint(part: Part): string {
   return `give ${part} as a path or PEM, or put ${FILE_NAMES[part]} in certDir (env ${ENV_NAMES[part]} or PANTRY_CERT_DIR)`;
 }
 
-function parseCertificates(part: Part, pem: Buffer, source: PemSource): X509Certificate[] {
-  const blocks = pem.toString('latin1').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+function parseCertificates(part: Part, blocks: PemBlock[], source: PemSource): X509Certificate[] {
   const what = `${part} ${describeSource(source)}`;
-  if (blocks.length === 0) {
-    const kind = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem.toString('latin1'))?.[1];
+  const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
+  if (certs.length === 0) {
+    const kind = blocks[0]?.label;
     throw configError(Code.INVALID_ARGUMENT, `${what}: holds no certificate${kind ? ` (found a ${kind} block)` : ''}`, part === 'cert' ? 'cert is the client certificate (client.crt); the key goes in key' : undefined);
   }
-  return blocks.map((block, i) => {
+  return certs.map((block, i) => {
     try {
-      return new X509Certificate(block);
+      return new X509Certificate(block.text);
     } catch {
       throw configError(Code.INVALID_ARGUMENT, `${what}: certificate ${i + 1} is not a valid X.509 certificate (damaged or truncated PEM)`);
     }
   });
 }
 
-function checkValidity(part: Part, cert: X509Certificate, source: PemSource, now: number): void {
-  const what = `${part} ${describeSource(source)}`;
+/** Why a certificate cannot be used now, or undefined when it can. */
+function invalidNow(cert: X509Certificate, now: number): { why: string; fix: string } | undefined {
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
-  if (now < from) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${nameOf(cert.subject)}" is not valid before ${new Date(from).toISOString()}`, 'check the clock of this machine, or wait until the certificate is valid');
-  if (now > to) throw configError(Code.FAILED_PRECONDITION, `${what}: certificate "${nameOf(cert.subject)}" expired on ${new Date(to).toISOString()}`, 'renew the certificate (with cert-manager, check the Certificate resource)');
+  if (now < from) return { why: `certificate "${nameOf(cert.subject)}" is not valid before ${new Date(from).toISOString()}`, fix: 'check the clock of this machine, or wait until the certificate is valid' };
+  if (now > to) return { why: `certificate "${nameOf(cert.subject)}" expired on ${new Date(to).toISOString()}`, fix: 'renew the certificate (with cert-manager, check the Certificate resource)' };
+  return undefined;
 }
+
+/**
+ * Keeps the CA certificates that can anchor a chain now: in their validity period and marked as a CA
+ * (basic constraints CA:TRUE). Throws when none is left; warns naming each one left out, so an
+ * expired root in a system bundle, or the old CA of a rotation, does not stop the client.
+ */
+function usableCas(cas: X509Certificate[], source: PemSource, now: number, warnings: TlsWarning[]): X509Certificate[] {
+  const what = `ca ${describeSource(source)}`;
+  const problems: Array<{ why: string; fix: string }> = [];
+  const usable = cas.filter((c) => {
+    const p = invalidNow(c, now) ?? (c.ca ? undefined : { why: `certificate "${nameOf(c.subject)}" is not a CA (basic constraints CA:FALSE or absent): it cannot sign other certificates`, fix: 'give the CA certificate that issued the proxy\'s certificate (ca.crt), not the proxy\'s or client\'s own certificate' });
+    if (p) problems.push(p);
+    return !p;
+  });
+  if (usable.length === 0) {
+    throw configError(Code.FAILED_PRECONDITION, `${what}: no usable CA certificate: ${problems.map((p) => p.why).join('; ')}`, problems[0].fix);
+  }
+  if (problems.length) warnings.push(`${what}: ignoring ${problems.map((p) => p.why).join('; ')}; ${usable.length} other CA certificate${usable.length === 1 ? '' : 's'} in it still usable`);
+  return usable;
+}
+
+function issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+  return cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+}
+
+/** True when `leaf` chains to one of `cas`, directly or through the `intermediates` sent with it. */
+function chainsTo(leaf: X509Certificate, intermediates: X509Certificate[], cas: X509Certificate[]): boolean {
+  let current = leaf;
+  const used = new Set<X509Certificate>();
+  for (let depth = 0; depth <= intermediates.length; depth++) {
+    if (cas.some((ca) => issuedBy(current, ca))) return true;
+    const next = intermediates.find((i) => !used.has(i) && i !== current && i.ca && issuedBy(current, i));
+    if (!next) return false;
+    used.add(next);
+    current = next;
+  }
+  return false;
+}
+
+/** Throws when the client certificate's extended key usage leaves out client authentication. */
+function checkClientAuth(leaf: X509Certificate, source: PemSource): void {
+  const usages = leaf.keyUsage; // node:crypto names the extended key usage OIDs keyUsage; undefined when the extension is absent
+  if (!usages || usages.includes(CLIENT_AUTH) || usages.includes(ANY_EXTENDED_KEY_USAGE)) return;
+  const named = usages.map((oid) => EKU_NAMES[oid] ?? oid).join(', ');
+  throw configError(
+    Code.FAILED_PRECONDITION,
+    `cert ${describeSource(source)}: certificate "${nameOf(leaf.subject)}" is not for client authentication: its extended key usage is ${named}, without clientAuth`,
+    'issue the client certificate with extended key usage clientAuth (cert-manager: usages: [client auth]; openssl: -addext extendedKeyUsage=clientAuth); proxies refuse it otherwise (Go: alert 42 bad certificate, HAProxy: alert 43 unsupported certificate)',
+  );
+}
+
+const EKU_NAMES: Record<string, string> = {
+  '1.3.6.1.5.5.7.3.1': 'serverAuth',
+  '1.3.6.1.5.5.7.3.3': 'codeSigning',
+  '1.3.6.1.5.5.7.3.4': 'emailProtection',
+  '1.3.6.1.5.5.7.3.8': 'timeStamping',
+  '1.3.6.1.5.5.7.3.9': 'OCSPSigning',
+};
 
 function parseKey(pem: Buffer, source: PemSource): KeyObject {
   const what = `key ${describeSource(source)}`;
@@ -164,6 +174,8 @@ function parseKey(pem: Buffer, source: PemSource): KeyObject {
  */
 export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = process.env, now = Date.now()): { material: TlsMaterial; warnings: TlsWarning[] } {
   const warnings: TlsWarning[] = [];
+  certDirOf(inputs.certDir, 'option certDir');
+  certDirOf(env.PANTRY_CERT_DIR, 'env PANTRY_CERT_DIR');
   const ca = pick('ca', inputs, env);
   const cert = pick('cert', inputs, env);
   const key = pick('key', inputs, env);
@@ -175,23 +187,27 @@ export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = proc
     throw configError(Code.INVALID_ARGUMENT, `${missing} is missing: a client certificate and its key go together (got only ${cert ? 'cert' : 'key'} from ${describeSource((cert ?? key)!.source)})`, fileHint(missing));
   }
 
-  const caPem = read('ca', ca.input, ca.source);
-  const caCerts = parseCertificates('ca', caPem, ca.source);
-  for (const c of caCerts) checkValidity('ca', c, ca.source, now);
+  const caRead = readPem('ca', ca, fileHint('ca'));
+  const caCerts = usableCas(parseCertificates('ca', caRead.blocks, ca.source), ca.source, now, warnings);
+  // grpc-js gets only the usable CA certificates, so OpenSSL never picks an expired one.
+  const caPem = Buffer.from(caCerts.map((c) => c.toString()).join(''));
 
   const material: TlsMaterial = { ca: caPem, caCerts, sources: { ca: ca.source } };
   if (cert && key) {
-    const certPem = read('cert', cert.input, cert.source);
-    const leaf = parseCertificates('cert', certPem, cert.source)[0];
-    checkValidity('cert', leaf, cert.source, now);
-    const keyPem = read('key', key.input, key.source);
+    const certRead = readPem('cert', cert, fileHint('cert'));
+    const [leaf, ...intermediates] = parseCertificates('cert', certRead.blocks, cert.source);
+    const invalid = invalidNow(leaf, now);
+    if (invalid) throw configError(Code.FAILED_PRECONDITION, `cert ${describeSource(cert.source)}: ${invalid.why}`, invalid.fix);
+    checkClientAuth(leaf, cert.source);
+    const keyPem = readPem('key', key, fileHint('key')).bytes;
     const keyObject = parseKey(keyPem, key.source);
     if (!leaf.checkPrivateKey(keyObject)) {
       throw configError(Code.INVALID_ARGUMENT, `key ${describeSource(key.source)} does not match cert ${describeSource(cert.source)}`, 'use the key that was issued with this certificate (the same Secret, tls.key with tls.crt)');
     }
-    if (!caCerts.some((c) => leaf.checkIssued(c) && leaf.verify(c.publicKey))) {
-      warnings.push(`cert ${describeSource(cert.source)} ("${nameOf(leaf.subject)}", issuer "${nameOf(leaf.issuer)}") is not signed by the CA in ${describeSource(ca.source)}; fine when the proxy trusts another CA, otherwise the proxy will reject it`);
+    if (!chainsTo(leaf, intermediates, caCerts)) {
+      warnings.push(`cert ${describeSource(cert.source)} ("${nameOf(leaf.subject)}", issuer "${nameOf(leaf.issuer)}") is not signed by the CA in ${describeSource(ca.source)}, directly or through ${intermediates.length ? `the ${intermediates.length} intermediate certificate(s) sent with it` : 'an intermediate sent with it'}; fine when the proxy trusts another CA, otherwise the proxy will reject it`);
     }
+    const certPem = certRead.bytes;
     if (key.source.path) {
       try {
         const mode = statSync(key.source.path).mode & 0o777;

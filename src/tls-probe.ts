@@ -24,16 +24,19 @@ export interface TlsProbeResult {
  * Makes one TLS connection to `address` as grpc-js would (same CA, client certificate, server
  * name) but offering `h2` and `http/1.1`, and reports the TLS version, the negotiated ALPN
  * protocol and the server certificate. Used by the `tls` tracer, the test harness and `doctor`.
+ * Aborting `signal` ends it at once (socket destroyed, timer cleared) with `error: 'aborted'`, so
+ * nothing of it holds the process open.
  *
  * @example
  * const r = await probeTls(parseAddress('localhost:8443', 'test'), material);
  * if (r.alpn !== 'h2') console.warn('proxy offers no h2 through ALPN: Python clients will fail');
  */
-export function probeTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number } = {}): Promise<TlsProbeResult> {
+export function probeTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TlsProbeResult> {
   const start = performance.now();
   const elapsed = () => Math.round((performance.now() - start) * 10) / 10;
   const servername = sniName(address, options.serverName);
   return new Promise((resolve) => {
+    if (options.signal?.aborted) return resolve({ ok: false, error: 'aborted', elapsedMs: 0 });
     const socket = connect({
       host: address.host,
       port: address.port,
@@ -46,8 +49,11 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
       checkServerIdentity: () => undefined,
     });
     const timer = setTimeout(() => finish({ ok: false, error: `no TLS handshake within ${options.timeoutMs ?? 5000} ms`, elapsedMs: elapsed() }), options.timeoutMs ?? 5000);
+    const onAbort = () => finish({ ok: false, error: 'aborted', elapsedMs: elapsed() });
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     function finish(result: TlsProbeResult) {
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(result);
     }

@@ -22,6 +22,20 @@ export interface DevCertificateOptions {
   clientName?: string;
   /** Validity of the client certificate. Default from an hour ago for 30 days; set dates in the past for an expired one. */
   clientValidity?: { notBefore: Date; notAfter: Date };
+  /** Validity of the CA. Default from an hour ago for 365 days; set dates in the past for an expired CA (a CA rotation). */
+  caValidity?: { notBefore: Date; notAfter: Date };
+}
+
+/** Options of {@link DevCertificates.issueClient}; every field is optional. */
+export interface IssueClientOptions {
+  /** Common name. Default `pantry-dev-client`. */
+  name?: string;
+  /** Validity. Default from an hour ago for 30 days. */
+  validity?: { notBefore: Date; notAfter: Date };
+  /** Extended key usage: `clientAuth` (default), `serverAuth` (a certificate proxies refuse as a client's) or `none` (no extension). */
+  extendedKeyUsage?: 'clientAuth' | 'serverAuth' | 'none';
+  /** Issue through an intermediate CA: client.crt then holds the leaf followed by the intermediate. Default false. */
+  viaIntermediate?: boolean;
 }
 
 /** The files {@link writeDevCertificates} wrote (article names) and the CA, to issue more from. */
@@ -32,8 +46,13 @@ export interface DevCertificates {
   clientKey: string;
   serverCert: string;
   serverKey: string;
-  /** Issues another client certificate from the same CA into `dir` (as client.crt, client.key). */
-  issueClient(dir: string, options?: { name?: string; validity?: { notBefore: Date; notAfter: Date } }): Promise<{ cert: string; key: string }>;
+  /**
+   * Issues another client certificate from the same CA into `dir` (as client.crt, client.key).
+   *
+   * @example
+   * await certs.issueClient('/tmp/server-only', { extendedKeyUsage: 'serverAuth' }); // a proxy refuses it
+   */
+  issueClient(dir: string, options?: IssueClientOptions): Promise<{ cert: string; key: string }>;
 }
 
 interface Issuer {
@@ -58,20 +77,20 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=${options.caName ?? 'pantry dev CA'}, O=pantry`,
-    notBefore: validity.notBefore,
-    notAfter: new Date(now + 365 * DAY),
+    notBefore: options.caValidity?.notBefore ?? validity.notBefore,
+    notAfter: options.caValidity?.notAfter ?? new Date(now + 365 * DAY),
     signingAlgorithm: ALG,
     keys: caKeys,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.BasicConstraintsExtension(true, 1, true), // room for one intermediate (issueClient viaIntermediate)
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
   const ca: Issuer = { cert: caCert, keys: caKeys };
   const names = options.serverNames ?? ['localhost', '127.0.0.1'];
-  const server = await issue(ca, 'pantry-server', validity, 'server', names);
-  const client = await issue(ca, options.clientName ?? 'pantry-dev-client', options.clientValidity ?? validity, 'client');
+  const server = await issue(ca, 'pantry-server', validity, 'serverAuth', names);
+  const client = await issue(ca, options.clientName ?? 'pantry-dev-client', options.clientValidity ?? validity, 'clientAuth');
   const files = {
     caCert: caCert.toString('pem') + '\n',
     serverCert: server.cert,
@@ -86,7 +105,9 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
     dir,
     ...files,
     async issueClient(target, o = {}) {
-      const pair = await issue(ca, o.name ?? 'pantry-dev-client', o.validity ?? validity, 'client');
+      const issuer = o.viaIntermediate ? await intermediate(ca, validity) : ca;
+      const pair = await issue(issuer, o.name ?? 'pantry-dev-client', o.validity ?? validity, o.extendedKeyUsage ?? 'clientAuth');
+      if (o.viaIntermediate) pair.cert += issuer.cert.toString('pem') + '\n';
       await mkdir(target, { recursive: true });
       await writePair(target, 'client', pair);
       return pair;
@@ -99,14 +120,36 @@ async function writePair(dir: string, name: string, pair: { cert: string; key: s
   await writeFile(join(dir, `${name}.key`), pair.key, { mode: 0o600 });
 }
 
-async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date; notAfter: Date }, role: 'server' | 'client', names: string[] = []): Promise<{ cert: string; key: string }> {
+/** An intermediate CA (path length 0) under `ca`. */
+async function intermediate(ca: Issuer, validity: { notBefore: Date; notAfter: Date }): Promise<Issuer> {
+  const keys = await generateKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: 'CN=pantry dev intermediate CA, O=pantry',
+    issuer: ca.cert.subject,
+    notBefore: validity.notBefore,
+    notAfter: validity.notAfter,
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
+    ],
+  });
+  return { cert, keys };
+}
+
+async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date; notAfter: Date }, usage: 'serverAuth' | 'clientAuth' | 'none', names: string[] = []): Promise<{ cert: string; key: string }> {
   const keys = await generateKeys();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-    new x509.ExtendedKeyUsageExtension([role === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),
   ];
+  if (usage !== 'none') extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[usage]]));
   if (names.length) {
     extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))));
   }
