@@ -133,7 +133,7 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     });
     expect(down.succeeded).toBe(0);
     expect(ratio).toBeLessThanOrEqual(1.1);
-    expect(down.outcomes.filter((o) => !o.ok).every((o) => /server is down or unreachable|nothing accepts/.test(o.hint ?? ''))).toBe(true);
+    expect(down.outcomes.filter((o) => !o.ok).every((o) => /the proxy has no gRPC server to forward to|nothing accepts/.test(o.hint ?? ''))).toBe(true);
     expect(failedFastMs).toBeLessThan(100);
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
     expect(recoveredMs).toBeLessThan(1_000);

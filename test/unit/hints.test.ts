@@ -64,7 +64,7 @@ describe('a proxy error page read as a gRPC frame', () => {
     const e = toPantryError(raced, '/hello.v1.HelloService/Hello', ctx);
     expect(e.codeName).toBe('UNAVAILABLE');
     expect(e.details).toContain('reads "html"');
-    expect(e.hint).toMatch(/server is down or unreachable from the proxy/);
+    expect(e.hint).toMatch(/the proxy has no gRPC server to forward to/);
     const real = toPantryError({ code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (5242900 vs 4194304)', metadata: new Metadata() }, '/x/Y', ctx);
     expect(real.codeName).toBe('RESOURCE_EXHAUSTED');
   });
