@@ -41,6 +41,8 @@ export interface PantryStack extends AsyncDisposable {
   readonly serverAddress: string;
   readonly runtime: 'docker' | 'process';
   readonly proxy: ProxyKind | 'none';
+  /** `host:port` of Envoy's admin interface (`/stats`, `/ready`) on loopback; process runtime with Envoy only. */
+  readonly proxyAdmin?: string;
   /** The handshake with `address` offering h2 and http/1.1: `tls.alpn` is `false` when the listener selected no ALPN (Python gRPC clients then fail). */
   readonly tls: TlsProbeResult;
   /** Output of the server and the proxy so far. */
@@ -66,6 +68,7 @@ export interface PantryStack extends AsyncDisposable {
 export interface RuntimeStack {
   address: string;
   serverAddress: string;
+  proxyAdmin?: string;
   logs(): string;
   /** Kills a part at once (SIGKILL, like a crash). */
   kill(part: 'server' | 'proxy'): Promise<void>;
@@ -136,6 +139,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       address: parts.address,
       certDir,
       serverAddress: parts.serverAddress,
+      proxyAdmin: parts.proxyAdmin,
       runtime,
       proxy,
       tls,

@@ -1,15 +1,17 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { cpus } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code, createClient, PantryError, type Logger, type PantryClient } from '../../src/index.js';
-import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
+import { PROXIES, startPantryStack, type PantryStack, type PantryStackOptions } from '../../src/testing/index.js';
 import { PACKAGE_ROOT } from '../../src/testing/server-binary.js';
+import { needs } from '../requirements.js';
 import { runLoad, summarize, table, type Row } from './load.js';
 
-// Faults, load and soak against the real Go server (process runtime: real SIGKILLs) behind HAProxy,
+// Faults, load and soak against the real Go server (process runtime: real SIGKILLs) behind Envoy,
 // on loopback only, bounded in count and time. `npm test` runs the CI size; `npm run test:faults`
 // runs the full size and writes docs/reliability.md from that run.
 const FULL = process.env.PANTRY_FAULTS === 'full';
@@ -23,14 +25,16 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-async function stack(persist = false): Promise<PantryStack> {
-  const s = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, persist });
+async function stack(persist = false, options: PantryStackOptions = {}): Promise<PantryStack> {
+  const s = await startPantryStack({ runtime: 'process', faultInjection: true, persist, ...options });
   stacks.push(s);
   return s;
 }
+const work = await mkdtemp(join(tmpdir(), 'pantry-faults-'));
 
 afterAll(async () => {
   await Promise.all(stacks.map((s) => s.stop()));
+  await rm(work, { recursive: true, force: true });
   const md = table(rows);
   console.log(`\nReliability (${FULL ? 'full' : 'CI'} size)\n${md}\n`);
   if (FULL) {
@@ -51,8 +55,11 @@ async function storedNames(client: PantryClient, prefix: string): Promise<string
   return names;
 }
 
-/** Mixed reads and keyed writes at concurrency, with `disrupt` run once mid-way; then the accounting. */
-async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () => Promise<void>): Promise<void> {
+/**
+ * Mixed reads and keyed writes at concurrency, with `disrupt` run once mid-way; then the
+ * accounting. `noFailures`: a disruption the client must ride out without a single failed call.
+ */
+async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () => Promise<void>, { noFailures = false } = {}): Promise<void> {
   const prefix = `${name}-${Date.now()}-`;
   await using client = createClient(s.address, s.certDir, { deadlineMs: 5_000, logger: silent });
   const acked = new Set<string>();
@@ -82,6 +89,7 @@ async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () =
   });
   expect(duplicates).toBe(0);
   expect(lost).toBe(0);
+  if (noFailures) expect(result.failedByCode).toEqual({});
   expect(Object.keys(result.failedByCode).every((c) => c === 'UNAVAILABLE' || c === 'DEADLINE_EXCEEDED')).toBe(true);
   expect(appliedButFailed).toBeLessThanOrEqual(result.calls - result.succeeded);
   expect(result.succeeded).toBeGreaterThan(result.calls / 2);
@@ -97,9 +105,32 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     await writesUnderDisruption('server restart', s, () => s.restartServer({ downMs: SIZE.downMs }));
   });
 
-  it('2. proxy killed and restarted under load: same accounting', async () => {
+  it('2. Envoy killed (SIGKILL) and restarted under load: same accounting', async () => {
     const s = await stack();
-    await writesUnderDisruption('proxy restart', s, () => s.restartProxy({ downMs: SIZE.downMs }));
+    await writesUnderDisruption('Envoy killed and restarted', s, () => s.restartProxy({ downMs: SIZE.downMs }));
+  });
+
+  it('2b. Envoy hot-restarted under load (the old one drains with GOAWAY): not one failed call', async () => {
+    const s = await stack();
+    await writesUnderDisruption('Envoy hot restart (drain)', s, () => s.restartProxy({ graceful: true }), { noFailures: true });
+    expect(s.logs()).toMatch(/\[envoy\].*initializing epoch 1/);
+    expect(s.logs()).toMatch(/\[envoy exited with code 0\]/); // the old Envoy drained and left
+  });
+
+  it('2c. Envoy closing every connection after 1 s (max_connection_duration, GOAWAY) under load: not one failed call', async () => {
+    const config = join(work, 'envoy-1s-connections.yaml');
+    const shipped = await readFile(PROXIES.envoy.config, 'utf8');
+    expect(shipped).toContain('max_connection_duration: 600s');
+    await writeFile(config, shipped.replace('max_connection_duration: 600s', 'max_connection_duration: 1s'));
+    const s = await stack(false, { proxyConfig: config });
+    await writesUnderDisruption('Envoy max_connection_duration 1 s (GOAWAY)', s, async () => {}, { noFailures: true });
+    const stats = await (await fetch(`http://${s.proxyAdmin}/stats?filter=downstream_cx_max_duration_reached`)).text();
+    expect(Number(stats.match(/http\.ingress_grpc\.downstream_cx_max_duration_reached: (\d+)/)?.[1])).toBeGreaterThanOrEqual(3);
+  });
+
+  it.runIf(needs('haproxy', 'faults'))('2d. HAProxy killed and restarted under load: same accounting', async () => {
+    const s = await stack(false, { proxy: 'haproxy' });
+    await writesUnderDisruption('HAProxy killed and restarted', s, () => s.restartProxy({ downMs: SIZE.downMs }));
   });
 
   it('3. server down at a steady rate: throttled attempts, fast failures with a hint, quick recovery', async () => {
