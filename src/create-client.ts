@@ -102,6 +102,11 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     'grpc.max_reconnect_backoff_ms': 1000,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...opts.channelOptions,
+    // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a
+    // call on its own when a proxy answers RST_STREAM REFUSED_STREAM (transparent retry), also after
+    // the server applied it, outside the retry policy and the attempt count. With 0, grpc-js makes
+    // exactly one attempt per call (no transparent retry, no service-config retry or hedging).
+    'grpc.enable_retries': 0,
   };
   const grpcClient = new Client(address.target, credentials, channelOptions);
   const stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcClient, tracer, address.target) : undefined;
