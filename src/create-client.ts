@@ -6,7 +6,7 @@ import { clientCredentials } from './channel-credentials.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 import { Code } from './code.js';
 import { watchConnectivity } from './connection-trace.js';
-import { deadlineStage } from './deadline.js';
+import { deadlineStage, resolveMethodDeadlines } from './deadline.js';
 import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
 import { composeInterceptors, type Interceptor } from './interceptor.js';
@@ -83,13 +83,14 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
 
   const deadlineMs = positiveMs(opts.deadlineMs, 'option deadlineMs') ?? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') ?? 10_000;
   const streamDeadlineMs = positiveMs(opts.streamDeadlineMs, 'option streamDeadlineMs') ?? Infinity;
-  const methodDeadlineMs: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(opts.methodDeadlineMs ?? {})) methodDeadlineMs[name] = positiveMs(ms, `option methodDeadlineMs.${name}`)!;
+  const methodDeadlineMs = resolveMethodDeadlines(opts.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs);
   const retryPolicy = resolveRetryPolicy(opts.retry, DEFAULT_RETRY, 'option retry');
   const throttle = opts.retryThrottle === false ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 }) : rangeChecked(() => new RetryThrottle(opts.retryThrottle || {}));
   const userInterceptors = opts.interceptors ?? [];
   if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
 
+  const redactKeys = opts.redactKeys ?? [];
+  if (!Array.isArray(redactKeys) || !redactKeys.every((k) => typeof k === 'string' && k.length > 0)) throw configError(Code.INVALID_ARGUMENT, 'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)');
   const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
   const { credentials, watcher, caSource } = clientCredentials(opts, env, tracer, address, serverName, refreshMs);
 
@@ -117,7 +118,7 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     ...userInterceptors,
     retryStage(retryPolicy, throttle, tracer),
   ];
-  if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
+  if (tracer.enabled('call')) stages.push(callTraceStage(tracer, redactKeys));
   const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
 
   let closed = false;

@@ -24,7 +24,7 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
       return res;
     };
     return (req) => {
-      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry');
+      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
       req.attempt = 1;
       // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
       const onSuccess = throttle.full ? undefined : succeeded;

@@ -1,5 +1,5 @@
 import { Metadata } from '@grpc/grpc-js';
-import type { CallOptions } from './call-options.js';
+import { checkCallOptions, type CallOptions } from './call-options.js';
 import { Code } from './code.js';
 import { finishCallError } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from './interceptor.js';
@@ -146,9 +146,7 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
   if (!shape) shapes.set(method, (shape = shapeOf(method.requestType)));
   const problem = checkShape(shape, request);
   if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
-  if (options === null || typeof options !== 'object') {
-    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call options must be an object, got ${options === null ? 'null' : typeof options}`, method: method.path });
-  }
+  checkCallOptions(options, method.path);
   return {
     method,
     message: method.requestType.fromPartial(request ?? {}),
