@@ -1,4 +1,5 @@
 import { Client, type ChannelOptions } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { parseAddress } from './address.js';
 import { callTraceStage } from './call-trace.js';
@@ -10,7 +11,7 @@ import { deadlineStage, resolveMethodDeadlines } from './deadline.js';
 import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
 import { composeInterceptors, type Interceptor } from './interceptor.js';
-import { configError } from './pantry-error.js';
+import { configError, PantryError } from './pantry-error.js';
 import { requestIdStage } from './request-id.js';
 import { retryStage } from './retry.js';
 import { DEFAULT_RETRY, resolveRetryPolicy } from './retry-policy.js';
@@ -37,7 +38,11 @@ export interface PantryClient {
   waitForReady(deadlineMs?: number): Promise<void>;
   /** Re-reads the certificate files now instead of at the next refresh; resolves true when they changed. */
   reloadCertificates(): boolean;
-  /** Closes the channel; calls in flight fail with `CANCELLED`/`UNAVAILABLE`. Idempotent. */
+  /**
+   * Closes the client: calls and streams in flight (also in a retry backoff) fail at once with
+   * `CANCELLED` ("the client was closed"), later calls too, and nothing the client started keeps
+   * the process alive. Idempotent.
+   */
   close(): void;
   /** `await using client = createClient(…)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -121,10 +126,14 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
   if (tracer.enabled('call')) stages.push(callTraceStage(tracer, redactKeys));
   const pipeline = composeInterceptors(stages, grpcTransport(grpcClient, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
 
+  // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
+  // once, and later calls fail the same way. Each call listens on it while it runs.
+  const closing = new AbortController();
+  setMaxListeners(0, closing.signal);
   let closed = false;
   const client: PantryClient = {
-    hello: serviceClient(HelloServiceDefinition, pipeline),
-    foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline),
+    hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal),
+    foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal),
     address: address.target,
     waitForReady(ms = deadlineMs) {
       return new Promise((resolve, reject) =>
@@ -137,6 +146,7 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     close() {
       if (closed) return;
       closed = true;
+      closing.abort(new PantryError({ code: Code.CANCELLED, details: `the client was closed (close() or await using) while the call was in flight or before it started`, hint: 'make calls before close(), or create a new client' }));
       stopConnectivityTrace?.();
       watcher?.close();
       grpcClient.close();

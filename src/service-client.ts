@@ -63,27 +63,29 @@ export function methodInfo(service: ServiceDefinition, def: MethodDefinition): M
 }
 
 /**
- * Builds the typed client of a service whose every call goes through `pipeline`.
+ * Builds the typed client of a service whose every call goes through `pipeline`. When `closing`
+ * aborts (the client's `close()`), every call in flight is cancelled with its reason, and so is
+ * every later call.
  *
  * @example
  * const hello = serviceClient(HelloServiceDefinition, pipeline);
  * await hello.hello({ name: 'pantry' });
  */
-export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn): ServiceClient<S> {
+export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn, closing?: AbortSignal): ServiceClient<S> {
   const client: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(service.methods)) {
     const method = methodInfo(service, def);
-    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline) : serverStreamingMethod(method, pipeline);
+    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline, closing) : serverStreamingMethod(method, pipeline, closing);
   }
   return Object.freeze(client) as ServiceClient<S>;
 }
 
-function unaryMethod(method: MethodInfo, pipeline: CallFn) {
+function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
     let call: Promise<CallResponse>;
     try {
-      req = startCall(method, request, options);
+      req = startCall(method, request, options, closing);
       call = pipeline(req);
     } catch (err) {
       return Promise.reject(req ? finishCallError(err, req) : err);
@@ -105,7 +107,7 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn) {
 
 const messageOf = (res: CallResponse) => res.message;
 
-function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
+function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
     return {
       [Symbol.asyncIterator](): AsyncIterator<unknown> {
@@ -116,7 +118,7 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
           async next() {
             try {
               if (!messages) {
-                req = startCall(method, request, options);
+                req = startCall(method, request, options, closing);
                 const res = await pipeline(req);
                 if (res.header) options.onHeader?.(res.header);
                 messages = res.stream![Symbol.asyncIterator]();
@@ -138,7 +140,7 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
 
 const shapes = new WeakMap<MethodInfo, Shape>();
 
-function startCall(method: MethodInfo, request: object | undefined, options: CallOptions): CallRequest {
+function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): CallRequest {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
@@ -152,7 +154,7 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
     message: method.requestType.fromPartial(request ?? {}),
     metadata: toMetadata(options.metadata, method.path),
     deadline: Infinity,
-    signal: options.signal,
+    signal: options.signal && closing ? AbortSignal.any([options.signal, closing]) : (options.signal ?? closing),
     options,
     attempt: 0,
     startedAt: Date.now(),
