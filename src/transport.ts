@@ -3,6 +3,7 @@ import { Code } from './code.js';
 import { hintFor, type HintContext } from './hints.js';
 import type { CallFn, CallRequest, CallResponse, MethodInfo } from './interceptor.js';
 import { encodeRequest } from './encode-request.js';
+import { errorInfoOf, hintForReason } from './error-info.js';
 import { PantryError } from './pantry-error.js';
 
 // Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
@@ -152,7 +153,7 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
       code = Code.UNAVAILABLE;
       details += ' (the request was not sent)';
     }
-    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintFor(code, details, hints), cause: err });
+    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintForReason(errorInfoOf(se.metadata)) ?? hintFor(code, details, hints), cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new PantryError({ code: Code.INTERNAL, details: `the request could not be sent: ${message}`, method, cause: err });
