@@ -31,7 +31,12 @@ export interface CallOptions {
   onTrailer?: (trailer: Metadata) => void;
 }
 
-/** Every key of {@link CallOptions}, to reject misspelt ones. */
+/**
+ * Every key of {@link CallOptions}, to reject misspelt ones.
+ *
+ * @example
+ * CALL_OPTION_KEYS.has('deadlineMs') // true; 'timeout' is not a call option
+ */
 export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['deadlineMs', 'deadline', 'signal', 'metadata', 'retry', 'onHeader', 'onTrailer']);
 
 /**

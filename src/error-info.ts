@@ -1,7 +1,12 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 
-/** A `google.rpc.ErrorInfo` detail of a status: why the server refused a call, as a stable reason. */
+/**
+ * A `google.rpc.ErrorInfo` detail of a status: why the server refused a call, as a stable reason.
+ *
+ * @example
+ * const info: ErrorInfo = { reason: 'REQUEST_ID_REUSED', domain: 'pantry.v1', metadata: { request_id: 'r1' } };
+ */
 export interface ErrorInfo {
   /** e.g. `REQUEST_ID_REUSED`. */
   reason: string;

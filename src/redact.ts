@@ -4,6 +4,9 @@ import type { Metadata } from '@grpc/grpc-js';
  * Parts of a metadata key that mark its value as secret: a key containing any of them (in any
  * case) is redacted, and so is every binary (`-bin`) key. Broad on purpose: printing a secret
  * costs more than hiding a harmless value.
+ *
+ * @example
+ * SENSITIVE_KEY_PARTS.some((part) => 'x-api-key'.includes(part)) // true
  */
 export const SENSITIVE_KEY_PARTS: readonly string[] = Object.freeze(['auth', 'token', 'secret', 'passw', 'key', 'session', 'cookie', 'credential', 'signature']);
 
