@@ -1,5 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { checkCallOptions, type CallOptions } from './call-options.js';
+import { callSignal } from './call-signal.js';
 import { Code } from './code.js';
 import { finishCallError } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from './interceptor.js';
@@ -83,29 +84,31 @@ export function serviceClient<S extends ServiceDefinition>(service: S, pipeline:
 function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
+    let release = noop;
     let call: Promise<CallResponse>;
     try {
-      req = startCall(method, request, options, closing);
+      ({ req, release } = startCall(method, request, options, closing));
       call = pipeline(req);
     } catch (err) {
+      release();
       return Promise.reject(req ? finishCallError(err, req) : err);
     }
     return call.then(
-      options.onHeader || options.onTrailer
-        ? (res) => {
-            if (res.header) options.onHeader?.(res.header);
-            if (res.trailer) options.onTrailer?.(res.trailer);
-            return res.message;
-          }
-        : messageOf,
+      (res) => {
+        release();
+        if (res.header) options.onHeader?.(res.header);
+        if (res.trailer) options.onTrailer?.(res.trailer);
+        return res.message;
+      },
       (err) => {
+        release();
         throw finishCallError(err, req!);
       },
     );
   };
 }
 
-const messageOf = (res: CallResponse) => res.message;
+const noop = () => {};
 
 function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
@@ -113,22 +116,27 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
       [Symbol.asyncIterator](): AsyncIterator<unknown> {
         // The call starts at the first next(); errors of the call and of its messages are settled alike.
         let req: CallRequest | undefined;
+        let release = noop;
         let messages: AsyncIterator<unknown> | undefined;
         return {
           async next() {
             try {
               if (!messages) {
-                req = startCall(method, request, options, closing);
+                ({ req, release } = startCall(method, request, options, closing));
                 const res = await pipeline(req);
                 if (res.header) options.onHeader?.(res.header);
                 messages = res.stream![Symbol.asyncIterator]();
               }
-              return await messages.next();
+              const r = await messages.next();
+              if (r.done) release();
+              return r;
             } catch (err) {
+              release();
               throw req ? finishCallError(err, req) : err;
             }
           },
           async return() {
+            release();
             await messages?.return?.();
             return { done: true, value: undefined };
           },
@@ -140,7 +148,7 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
 
 const shapes = new WeakMap<MethodInfo, Shape>();
 
-function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): CallRequest {
+function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): { req: CallRequest; release: () => void } {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
@@ -149,16 +157,20 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
   const problem = checkShape(shape, request);
   if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
   checkCallOptions(options, method.path);
-  return {
+  const message = method.requestType.fromPartial(request ?? {});
+  const metadata = toMetadata(options.metadata, method.path);
+  const { signal, release } = callSignal(options.signal, closing);
+  const req: CallRequest = {
     method,
-    message: method.requestType.fromPartial(request ?? {}),
-    metadata: toMetadata(options.metadata, method.path),
+    message,
+    metadata,
     deadline: Infinity,
-    signal: options.signal && closing ? AbortSignal.any([options.signal, closing]) : (options.signal ?? closing),
+    signal,
     options,
     attempt: 0,
     startedAt: Date.now(),
   };
+  return { req, release };
 }
 
 function toMetadata(input: CallOptions['metadata'], method: string): Metadata {
