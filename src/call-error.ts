@@ -13,9 +13,7 @@ import { PantryError } from './pantry-error.js';
 export function finishCallError(err: unknown, req: CallRequest): PantryError {
   const method = req.method.path;
   const signal = req.signal;
-  if (signal?.aborted && !(err instanceof PantryError && err.code === Code.CANCELLED)) {
-    err = new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`, method, cause: signal.reason });
-  }
+  if (signal?.aborted && !isCancellation(err, signal.reason)) err = cancellation(req);
   if (!(err instanceof PantryError)) {
     err = new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
   }
@@ -36,4 +34,25 @@ export function finishCallError(err: unknown, req: CallRequest): PantryError {
   e.attempts = attempts;
   e.elapsedMs = elapsedMs;
   return e;
+}
+
+/** True for a CANCELLED error already made for this abort (never the shared reason itself, which stays unchanged). */
+function isCancellation(err: unknown, reason: unknown): boolean {
+  if (!(err instanceof PantryError) || err.code !== Code.CANCELLED || err === reason) return false;
+  return !(reason instanceof PantryError) || err.details.startsWith(reason.details);
+}
+
+/**
+ * The error of a call whose signal aborted: the client's own reason when `close()` aborted it
+ * (a fresh copy naming the method), else "cancelled by the caller's AbortSignal", with `during`
+ * telling where the call was.
+ *
+ * @example
+ * if (req.signal?.aborted) throw cancellation(req, `during the backoff after attempt ${req.attempt}`);
+ */
+export function cancellation(req: CallRequest, during?: string): PantryError {
+  const reason = req.signal?.reason;
+  const where = during ? ` ${during}` : '';
+  if (reason instanceof PantryError) return new PantryError({ code: reason.code, details: `${reason.details}${where}`, method: req.method.path, hint: reason.hint });
+  return new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal${where}${reason instanceof Error ? `: ${reason.message}` : ''}`, method: req.method.path, cause: reason });
 }

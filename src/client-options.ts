@@ -28,7 +28,7 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   deadlineMs?: number;
   /** Default deadline of server streams in ms. Default: none (`Infinity`), so watches stay open. */
   streamDeadlineMs?: number;
-  /** Deadline per method name, e.g. `{ ListFoods: 30_000 }`; wins over `deadlineMs`. */
+  /** Deadline per method, by its proto or client name (`{ ListFoods: 30_000 }` or `{ listFoods: 30_000 }`); wins over `deadlineMs`. An unknown name throws. */
   methodDeadlineMs?: Record<string, number>;
   /** Retry settings for every call, or `false` for none. Default: see {@link RetryOptions}. */
   retry?: RetryOptions | false;
@@ -40,6 +40,12 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   watchCertificates?: boolean;
   /** How often to look for renewed certificate files, in ms. Default 60 000. */
   certificateRefreshMs?: number;
+  /**
+   * More metadata key parts whose values trace lines must not print, e.g. `['tenant']`: a key
+   * containing one (any case) is shown as `[redacted]`, on top of the default (keys containing
+   * auth, token, secret, passw, key, session, cookie, credential or signature, and any `-bin` key).
+   */
+  redactKeys?: readonly string[];
   /** Extra grpc-js channel options (keepalive, message sizes, …). */
   channelOptions?: Partial<ChannelOptions>;
   /** Where environment variables are read from. Default `process.env`. */
@@ -50,5 +56,5 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
 export const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set([
   'address', 'serverName', 'insecure', 'deadlineMs', 'streamDeadlineMs', 'methodDeadlineMs', 'retry', 'retryThrottle',
   'interceptors', 'watchCertificates', 'certificateRefreshMs', 'channelOptions', 'env', 'ca', 'cert', 'key', 'certDir',
-  'trace', 'verbosity', 'logger',
+  'trace', 'verbosity', 'logger', 'redactKeys',
 ]);

@@ -1,4 +1,5 @@
 import { Client, type ChannelOptions } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { parseAddress } from './address.js';
 import { callTraceStage } from './call-trace.js';
@@ -7,7 +8,7 @@ import { clientCredentials } from './channel-credentials.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 import { Code } from './code.js';
 import { watchConnectivity } from './connection-trace.js';
-import { deadlineStage } from './deadline.js';
+import { deadlineStage, resolveMethodDeadlines } from './deadline.js';
 import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
 import { composeInterceptors, type Interceptor } from './interceptor.js';
@@ -38,7 +39,11 @@ export interface PantryClient {
   waitForReady(deadlineMs?: number): Promise<void>;
   /** Re-reads the certificate files now instead of at the next refresh; resolves true when they changed. */
   reloadCertificates(): boolean;
-  /** Closes the channel; calls in flight fail with `CANCELLED`/`UNAVAILABLE`. Idempotent. */
+  /**
+   * Closes the client: calls and streams in flight (also in a retry backoff) fail at once with
+   * `CANCELLED` ("the client was closed"), later calls too, and nothing the client started keeps
+   * the process alive. Idempotent.
+   */
   close(): void;
   /** `await using client = createClient(…)` closes it at the end of the scope. */
   [Symbol.asyncDispose](): Promise<void>;
@@ -93,13 +98,14 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
 
   const deadlineMs = positiveMs(opts.deadlineMs, 'option deadlineMs') ?? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') ?? 10_000;
   const streamDeadlineMs = positiveMs(opts.streamDeadlineMs, 'option streamDeadlineMs') ?? Infinity;
-  const methodDeadlineMs: Record<string, number> = {};
-  for (const [name, ms] of Object.entries(opts.methodDeadlineMs ?? {})) methodDeadlineMs[name] = positiveMs(ms, `option methodDeadlineMs.${name}`)!;
+  const methodDeadlineMs = resolveMethodDeadlines(opts.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs);
   const retryPolicy = resolveRetryPolicy(opts.retry, DEFAULT_RETRY, 'option retry');
   const throttle = opts.retryThrottle === false ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 }) : rangeChecked(() => new RetryThrottle(opts.retryThrottle || {}));
   const userInterceptors = opts.interceptors ?? [];
   if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
 
+  const redactKeys = opts.redactKeys ?? [];
+  if (!Array.isArray(redactKeys) || !redactKeys.every((k) => typeof k === 'string' && k.length > 0)) throw configError(Code.INVALID_ARGUMENT, 'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)');
   const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
   const channelOptions: Partial<ChannelOptions> = {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
@@ -116,6 +122,11 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
     'grpc.keepalive_permit_without_calls': 1,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...checkedChannelOptions(opts.channelOptions),
+    // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a
+    // call on its own when a proxy answers RST_STREAM REFUSED_STREAM (transparent retry), also after
+    // the server applied it, outside the retry policy and the attempt count. With 0, grpc-js makes
+    // exactly one attempt per call (no transparent retry, no service-config retry or hedging).
+    'grpc.enable_retries': 0,
   };
 
   // Everything started from here on (certificate watcher, TLS probe, channel, traces) is stopped by
@@ -144,13 +155,17 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
       ...userInterceptors,
       retryStage(retryPolicy, throttle, tracer),
     ];
-    if (tracer.enabled('call')) stages.push(callTraceStage(tracer));
+    if (tracer.enabled('call')) stages.push(callTraceStage(tracer, redactKeys));
     const pipeline = composeInterceptors(stages, grpcTransport(channel, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
 
+    // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
+    // once, and later calls fail the same way. Each call listens on it while it runs.
+    const closing = new AbortController();
+    setMaxListeners(0, closing.signal);
     let closed = false;
     const client: PantryClient = {
-      hello: serviceClient(HelloServiceDefinition, pipeline),
-      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline),
+      hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal),
+      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal),
       address: address.target,
       waitForReady(ms = deadlineMs) {
         return new Promise((resolve, reject) =>
@@ -163,6 +178,7 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
       close() {
         if (closed) return;
         closed = true;
+        closing.abort(new PantryError({ code: Code.CANCELLED, details: `the client was closed (close() or await using) while the call was in flight or before it started`, hint: 'make calls before close(), or create a new client' }));
         release();
       },
       async [Symbol.asyncDispose]() {

@@ -15,7 +15,7 @@ export interface MethodInfo {
   readonly service: string;
   readonly kind: 'unary' | 'server_streaming';
   readonly idempotency: Idempotency;
-  /** True when the request carries a `request_id` idempotency key (AddFood, ConsumeFood). */
+  /** True when the request carries a `request_id` idempotency key (AddFood, ConsumeFood, DeleteFood). */
   readonly hasRequestId: boolean;
   /** Codec of the request message (ts-proto generated). */
   readonly requestType: MessageType<any>;

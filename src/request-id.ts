@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Interceptor } from './interceptor.js';
 
 /**
- * Fills in `request_id` (the idempotency key of AddFood and ConsumeFood) once per logical call
+ * Fills in `request_id` (the idempotency key of AddFood, ConsumeFood and DeleteFood) once per logical call
  * when the caller left it empty. It runs outside the retry stage, so every attempt carries the
  * same key and the server applies the write once.
  *

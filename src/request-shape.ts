@@ -29,7 +29,7 @@ export function shapeOf(type: Pick<MessageType<unknown>, 'fromPartial' | 'encode
 function messageShape(p: Probe, depth: number): Shape {
   if (depth > 8) return { kind: 'any' }; // recursive messages: stop describing, let encode judge
   const base = p.pick(p.type.fromPartial(p.wrap({}))) as Record<string, unknown>;
-  const fields: Record<string, Shape> = {};
+  const fields: Record<string, Shape> = Object.create(null); // no inherited names: 'constructor' is not a field
   for (const [key, value] of Object.entries(base)) fields[key] = fieldShape(p, key, value, depth);
   return { kind: 'message', fields };
 }
@@ -97,7 +97,7 @@ export function checkShape(shape: Shape, value: unknown, path = ''): string | un
     case 'message': {
       if (typeof value !== 'object' || Array.isArray(value)) return `${path || 'request'}: expected an object, got ${describe(value)}`;
       for (const key of Object.keys(value)) {
-        const field = shape.fields[key];
+        const field = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
         const here = path ? `${path}.${key}` : key;
         if (!field) return `${here}: no such field (fields: ${Object.keys(shape.fields).join(', ')})`;
         const problem = checkShape(field, (value as Record<string, unknown>)[key], here);

@@ -42,22 +42,30 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
 });
 
 /**
- * Merges retry options over a base policy, checking every value; `false` means one attempt.
+ * Merges retry options over a base policy, checking every value and refusing unknown settings;
+ * `false` means one attempt.
  *
  * @example
  * const policy = resolveRetryPolicy({ maxAttempts: 2 }, DEFAULT_RETRY, 'option retry');
  */
-export function resolveRetryPolicy(options: RetryOptions | false | undefined, base: RetryPolicy, from: string): RetryPolicy {
+export function resolveRetryPolicy(options: RetryOptions | false | undefined, base: RetryPolicy, from: string, method?: string): RetryPolicy {
   if (options === undefined) return base;
   if (options === false) return { ...base, maxAttempts: 1 };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from} must be false or an object of retry settings, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : JSON.stringify(options)}`, method });
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(DEFAULT_RETRY, key)) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from}: unknown retry setting "${key}"`, method, hint: `known retry settings: ${Object.keys(DEFAULT_RETRY).join(', ')}` });
+  }
   const p: RetryPolicy = { ...base, ...stripUndefined(options) };
   const bad = (field: string, want: string, got: unknown) =>
-    new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from}.${field}: must be ${want}, got ${JSON.stringify(got)}` });
+    new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from}.${field}: must be ${want}, got ${JSON.stringify(got)}`, method });
   if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > 10) throw bad('maxAttempts', 'an integer from 1 to 10', p.maxAttempts);
   if (!(p.initialBackoffMs >= 0 && Number.isFinite(p.initialBackoffMs))) throw bad('initialBackoffMs', 'a non-negative number', p.initialBackoffMs);
   if (!(p.maxBackoffMs >= p.initialBackoffMs && Number.isFinite(p.maxBackoffMs))) throw bad('maxBackoffMs', 'a number at least initialBackoffMs', p.maxBackoffMs);
   if (!(p.backoffMultiplier >= 1 && Number.isFinite(p.backoffMultiplier))) throw bad('backoffMultiplier', 'a number at least 1', p.backoffMultiplier);
   if (!Array.isArray(p.retryableCodes) || !p.retryableCodes.every((c) => Number.isInteger(c) && c > 0 && c <= 16)) throw bad('retryableCodes', 'a list of status codes', p.retryableCodes);
+  if (typeof p.assumeIdempotent !== 'boolean') throw bad('assumeIdempotent', 'a boolean', p.assumeIdempotent);
   return p;
 }
 

@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { Code } from './code.js';
+import { cancellation } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
 import { PantryError } from './pantry-error.js';
 import { isRetrySafe, nextRetry, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
@@ -24,7 +24,7 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
       return res;
     };
     return (req) => {
-      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry');
+      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
       req.attempt = 1;
       // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
       const onSuccess = throttle.full ? undefined : succeeded;
@@ -93,5 +93,5 @@ function sleep(ms: number, req: CallRequest): Promise<void> {
 }
 
 function cancelled(req: CallRequest): PantryError {
-  return new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal during the backoff after attempt ${req.attempt}`, method: req.method.path, cause: req.signal?.reason });
+  return cancellation(req, `during the backoff after attempt ${req.attempt}`);
 }

@@ -1,5 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
-import type { CallOptions } from './call-options.js';
+import { checkCallOptions, type CallOptions } from './call-options.js';
+import { callSignal } from './call-signal.js';
 import { Code } from './code.js';
 import { finishCallError } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from './interceptor.js';
@@ -63,70 +64,79 @@ export function methodInfo(service: ServiceDefinition, def: MethodDefinition): M
 }
 
 /**
- * Builds the typed client of a service whose every call goes through `pipeline`.
+ * Builds the typed client of a service whose every call goes through `pipeline`. When `closing`
+ * aborts (the client's `close()`), every call in flight is cancelled with its reason, and so is
+ * every later call.
  *
  * @example
  * const hello = serviceClient(HelloServiceDefinition, pipeline);
  * await hello.hello({ name: 'pantry' });
  */
-export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn): ServiceClient<S> {
+export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn, closing?: AbortSignal): ServiceClient<S> {
   const client: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(service.methods)) {
     const method = methodInfo(service, def);
-    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline) : serverStreamingMethod(method, pipeline);
+    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline, closing) : serverStreamingMethod(method, pipeline, closing);
   }
   return Object.freeze(client) as ServiceClient<S>;
 }
 
-function unaryMethod(method: MethodInfo, pipeline: CallFn) {
+function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
+    let release = noop;
     let call: Promise<CallResponse>;
     try {
-      req = startCall(method, request, options);
+      ({ req, release } = startCall(method, request, options, closing));
       call = pipeline(req);
     } catch (err) {
+      release();
       return Promise.reject(req ? finishCallError(err, req) : err);
     }
     return call.then(
-      options.onHeader || options.onTrailer
-        ? (res) => {
-            if (res.header) options.onHeader?.(res.header);
-            if (res.trailer) options.onTrailer?.(res.trailer);
-            return res.message;
-          }
-        : messageOf,
+      (res) => {
+        release();
+        if (res.header) options.onHeader?.(res.header);
+        if (res.trailer) options.onTrailer?.(res.trailer);
+        return res.message;
+      },
       (err) => {
+        release();
         throw finishCallError(err, req!);
       },
     );
   };
 }
 
-const messageOf = (res: CallResponse) => res.message;
+const noop = () => {};
 
-function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
+function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
     return {
       [Symbol.asyncIterator](): AsyncIterator<unknown> {
         // The call starts at the first next(); errors of the call and of its messages are settled alike.
         let req: CallRequest | undefined;
+        let release = noop;
         let messages: AsyncIterator<unknown> | undefined;
         return {
           async next() {
             try {
               if (!messages) {
-                req = startCall(method, request, options);
+                ({ req, release } = startCall(method, request, options, closing));
                 const res = await pipeline(req);
                 if (res.header) options.onHeader?.(res.header);
                 messages = res.stream![Symbol.asyncIterator]();
               }
-              return await messages.next();
+              const r = await messages.next();
+              if (r.done) release();
+              return r;
             } catch (err) {
+              release();
               throw req ? finishCallError(err, req) : err;
             }
           },
           async return() {
+            release();
             await messages?.return?.();
             return { done: true, value: undefined };
           },
@@ -138,7 +148,7 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn) {
 
 const shapes = new WeakMap<MethodInfo, Shape>();
 
-function startCall(method: MethodInfo, request: object | undefined, options: CallOptions): CallRequest {
+function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): { req: CallRequest; release: () => void } {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
@@ -146,19 +156,21 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
   if (!shape) shapes.set(method, (shape = shapeOf(method.requestType)));
   const problem = checkShape(shape, request);
   if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
-  if (options === null || typeof options !== 'object') {
-    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `call options must be an object, got ${options === null ? 'null' : typeof options}`, method: method.path });
-  }
-  return {
+  checkCallOptions(options, method.path);
+  const message = method.requestType.fromPartial(request ?? {});
+  const metadata = toMetadata(options.metadata, method.path);
+  const { signal, release } = callSignal(options.signal, closing);
+  const req: CallRequest = {
     method,
-    message: method.requestType.fromPartial(request ?? {}),
-    metadata: toMetadata(options.metadata, method.path),
+    message,
+    metadata,
     deadline: Infinity,
-    signal: options.signal,
+    signal,
     options,
     attempt: 0,
     startedAt: Date.now(),
   };
+  return { req, release };
 }
 
 function toMetadata(input: CallOptions['metadata'], method: string): Metadata {

@@ -39,7 +39,7 @@ export class Tracer {
     const names = (typeof spec === 'string' ? spec.split(',') : [...spec]).map((s) => s.trim().toLowerCase()).filter(Boolean);
     this.on = new Set(names.includes('all') ? TRACERS : names.filter((n): n is TracerName => (TRACERS as readonly string[]).includes(n)));
     const verbosity = (options.verbosity ?? env.PANTRY_VERBOSITY?.toUpperCase() ?? (this.on.size ? 'DEBUG' : 'INFO')) as Verbosity;
-    this.level = LEVELS[verbosity] ?? LEVELS.INFO;
+    this.level = Object.hasOwn(LEVELS, verbosity) ? LEVELS[verbosity] : LEVELS.INFO;
     this.logger = options.logger;
   }
 

@@ -3,6 +3,7 @@ import { Code } from './code.js';
 import { hintFor, type HintContext } from './hints.js';
 import type { CallFn, CallRequest, CallResponse, MethodInfo } from './interceptor.js';
 import { encodeRequest } from './encode-request.js';
+import { errorInfoOf, hintForReason } from './error-info.js';
 import { PantryError } from './pantry-error.js';
 
 // Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
@@ -146,8 +147,13 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
       // the non-200 status, and the length prefix "html" reads as 1752460652 bytes. It is the proxy's error.
       code = Code.UNAVAILABLE;
       details += ` (the length prefix reads "${errorPageLength(details)}": the proxy sent an HTML error page, not gRPC)`;
+    } else if (code === Code.INTERNAL && details.startsWith('Failed to start HTTP/2 stream')) {
+      // The connection went away between picking it and opening the stream: nothing was sent.
+      // grpc-js retried this itself before 'grpc.enable_retries' was 0; now the SDK's policy does.
+      code = Code.UNAVAILABLE;
+      details += ' (the request was not sent)';
     }
-    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintFor(code, details, hints), cause: err });
+    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintForReason(errorInfoOf(se.metadata)) ?? hintFor(code, details, hints), cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new PantryError({ code: Code.INTERNAL, details: `the request could not be sent: ${message}`, method, cause: err });

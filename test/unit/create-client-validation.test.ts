@@ -96,6 +96,14 @@ const cases: Case[] = [
   { name: 'a negative deadline', options: () => ({ ...ok(), address: 'localhost:1', deadlineMs: -5 }), code: Code.INVALID_ARGUMENT, fragments: () => ['option deadlineMs', '-5'] },
   { name: 'a PANTRY_DEADLINE_MS that is not a number', options: () => ({ ...ok(), address: 'localhost:1', env: { PANTRY_DEADLINE_MS: 'ten' } }), code: Code.INVALID_ARGUMENT, fragments: () => ['env PANTRY_DEADLINE_MS', '"ten"'] },
   { name: 'a misspelt option', options: () => ({ ...ok(), address: 'localhost:1', deadlinMs: 5 }) as ClientOptions, code: Code.INVALID_ARGUMENT, fragments: () => ['unknown option "deadlinMs"'] },
+  { name: 'an inherited name as an option', options: () => ({ ...ok(), address: 'localhost:1', ...JSON.parse('{"constructor": 1}') }), code: Code.INVALID_ARGUMENT, fragments: () => ['unknown option "constructor"'] },
+  { name: 'a JSON __proto__ key as an option', options: () => ({ ...ok(), address: 'localhost:1', ...JSON.parse('{"__proto__": {"x": 1}}') }), code: Code.INVALID_ARGUMENT, fragments: () => ['unknown option "__proto__"'] },
+  { name: 'a methodDeadlineMs key that names no method', options: () => ({ ...ok(), address: 'localhost:1', methodDeadlineMs: { listFood: 200 } }), code: Code.INVALID_ARGUMENT, fragments: () => ['option methodDeadlineMs: no method named "listFood"', 'valid names: hello, Hello, addFood, AddFood'] },
+  { name: 'an inherited name in methodDeadlineMs', options: () => ({ ...ok(), address: 'localhost:1', methodDeadlineMs: JSON.parse('{"toString": 200}') }), code: Code.INVALID_ARGUMENT, fragments: () => ['no method named "toString"'] },
+  { name: 'one method twice in methodDeadlineMs', options: () => ({ ...ok(), address: 'localhost:1', methodDeadlineMs: { listFoods: 200, ListFoods: 300 } }), code: Code.INVALID_ARGUMENT, fragments: () => ['"listFoods" and "ListFoods" name the same method'] },
+  { name: 'a methodDeadlineMs value as a word', options: () => ({ ...ok(), address: 'localhost:1', methodDeadlineMs: { ListFoods: 'soon' as never } }), code: Code.INVALID_ARGUMENT, fragments: () => ['option methodDeadlineMs.ListFoods', '"soon"'] },
+  { name: 'a misspelt retry setting', options: () => ({ ...ok(), address: 'localhost:1', retry: { maxAttempt: 3 } as never }), code: Code.INVALID_ARGUMENT, fragments: () => ['option retry: unknown retry setting "maxAttempt"'] },
+  { name: 'redactKeys that is not a list of names', options: () => ({ ...ok(), address: 'localhost:1', redactKeys: 'tenant' as never }), code: Code.INVALID_ARGUMENT, fragments: () => ['option redactKeys'] },
   { name: 'zero retry attempts', options: () => ({ ...ok(), address: 'localhost:1', retry: { maxAttempts: 0 } }), code: Code.INVALID_ARGUMENT, fragments: () => ['option retry.maxAttempts', '0'] },
   { name: 'insecure together with certificates', options: () => ({ address: 'localhost:1', insecure: true, certDir: certs.dir }), code: Code.INVALID_ARGUMENT, fragments: () => ['insecure: true together'] },
   { name: 'a serverName that is not a DNS name', options: () => ({ ...ok(), address: '127.0.0.1:1', serverName: 'not a name' }), code: Code.INVALID_ARGUMENT, fragments: () => ['serverName "not a name"'] },
@@ -273,5 +281,17 @@ describe('createClient stops what it started when it throws', () => {
     } finally {
       close.mockRestore();
     }
+  });
+});
+
+describe('per-method deadlines', () => {
+  it.each(['listFoods', 'ListFoods'])('applies methodDeadlineMs given as %s', async (name) => {
+    const logger = captureLogger();
+    await using client = createClient({ address: 'localhost:1', certDir: certs.dir, logger, trace: 'deadline', retry: false, methodDeadlineMs: { [name]: 200 } });
+    await client.foodStorage.listFoods({}).catch(() => undefined);
+    await client.foodStorage.getFood({ id: 'food-00000001' }).catch(() => undefined);
+    const lines = logger.lines.join('\n');
+    expect(lines).toMatch(/ListFoods deadline in (19\d|200) ms/);
+    expect(lines).toMatch(/GetFood deadline in (99\d\d|10000) ms/);
   });
 });

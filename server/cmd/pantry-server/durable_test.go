@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
@@ -135,9 +137,15 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 		}},
 		{"an acknowledged AddFood retried after the restart returns the original food", func(t *testing.T) {
 			var md metadata.MD
-			res, err := c.AddFood(ctx, &pantryv1.AddFoodRequest{RequestId: "w0-0", Food: &pantryv1.Food{Name: "other", Quantity: 9}}, grpc.Header(&md))
+			res, err := c.AddFood(ctx, &pantryv1.AddFoodRequest{RequestId: "w0-0", Food: &pantryv1.Food{Name: "w0-0", Quantity: 1}}, grpc.Header(&md))
 			if err != nil || !proto.Equal(res.GetFood(), acked["w0-0"]) || strings.Join(md.Get("pantry-replayed"), ",") != "true" {
 				t.Fatalf("got %v, %v, headers %v; want %v replayed", res.GetFood(), err, md, acked["w0-0"])
+			}
+		}},
+		{"an acknowledged request_id reused with another food after the restart is refused", func(t *testing.T) {
+			_, err := c.AddFood(ctx, &pantryv1.AddFoodRequest{RequestId: "w0-0", Food: &pantryv1.Food{Name: "other", Quantity: 9}})
+			if got := status.Code(err); got != codes.FailedPrecondition {
+				t.Fatalf("got %v (%v), want FailedPrecondition", got, err)
 			}
 		}},
 		{"a ConsumeFood retried after the restart returns the original food and takes nothing", func(t *testing.T) {

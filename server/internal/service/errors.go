@@ -14,9 +14,19 @@ import (
 // foodType names the resource in google.rpc.ResourceInfo details.
 const foodType = "pantry.v1.Food"
 
+// Domain of the google.rpc.ErrorInfo details this service sends.
+const errorDomain = "pantry.v1"
+
+// ReasonRequestIDReused is the google.rpc.ErrorInfo reason of a request_id
+// used again with a different request.
+const ReasonRequestIDReused = "REQUEST_ID_REUSED"
+
 // toStatus turns an error of the store into a gRPC status error: NOT_FOUND
-// for an unknown ID, FAILED_PRECONDITION for too little stock. Errors that
-// already are status errors pass through.
+// for an unknown ID, FAILED_PRECONDITION for too little stock and for a
+// request_id reused with a different request (ErrorInfo REQUEST_ID_REUSED;
+// FAILED_PRECONDITION because the request is refused for the state the key is
+// in, not for its own content, and no retry can succeed). Errors that already
+// are status errors pass through.
 func toStatus(err error) error {
 	if err == nil {
 		return nil
@@ -36,13 +46,21 @@ func toStatus(err error) error {
 				Type: "STOCK", Subject: ise.ID, Description: ise.Error(),
 			}}})
 	}
+	var reused *store.RequestIDReusedError
+	if errors.As(err, &reused) {
+		return withDetail(status.New(codes.FailedPrecondition, reused.Error()),
+			&errdetails.ErrorInfo{Reason: ReasonRequestIDReused, Domain: errorDomain, Metadata: map[string]string{"request_id": reused.RequestID}},
+			&errdetails.PreconditionFailure{Violations: []*errdetails.PreconditionFailure_Violation{{
+				Type: "REQUEST_ID", Subject: reused.RequestID, Description: "use a new request_id for a new request; a retry repeats the same request",
+			}}})
+	}
 	return status.Error(codes.Internal, err.Error())
 }
 
-// withDetail attaches detail to st; a detail that cannot be attached is
+// withDetail attaches details to st; details that cannot be attached are
 // left out rather than hiding the status.
-func withDetail(st *status.Status, detail protoadapt.MessageV1) error {
-	if d, err := st.WithDetails(detail); err == nil {
+func withDetail(st *status.Status, details ...protoadapt.MessageV1) error {
+	if d, err := st.WithDetails(details...); err == nil {
 		st = d
 	}
 	return st.Err()

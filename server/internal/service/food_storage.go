@@ -90,14 +90,17 @@ func (s *FoodStorage) ConsumeFood(ctx context.Context, req *pantryv1.ConsumeFood
 	return &pantryv1.ConsumeFoodResponse{Food: toProto(f)}, nil
 }
 
-// DeleteFood removes one food.
-func (s *FoodStorage) DeleteFood(_ context.Context, req *pantryv1.DeleteFoodRequest) (*pantryv1.DeleteFoodResponse, error) {
+// DeleteFood removes one food; a repeated request_id answers OK again.
+func (s *FoodStorage) DeleteFood(ctx context.Context, req *pantryv1.DeleteFoodRequest) (*pantryv1.DeleteFoodResponse, error) {
 	var v violations
 	validateID(&v, "id", req.GetId())
+	validateRequestID(&v, req.GetRequestId())
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	if err := s.store.Delete(req.GetId()); err != nil {
+	out, err := s.store.Delete(req.GetRequestId(), req.GetId())
+	setOutcomeHeaders(ctx, out)
+	if err != nil {
 		return nil, toStatus(err)
 	}
 	return &pantryv1.DeleteFoodResponse{}, nil

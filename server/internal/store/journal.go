@@ -18,15 +18,18 @@ import (
 // The data file of a Store made by Open is a journal: one JSON line per
 // change, appended in the order the changes were applied.
 //
-//	{"op":"add","food":{"id":"food-00000001","name":"乾パン","quantity":2,...},"request_id":"r1","attempt":1}
+//	{"op":"add","food":{"id":"food-00000001","name":"乾パン","quantity":2,...},"request_id":"r1","attempt":1,"fingerprint":"9f2c…"}
 //	{"op":"update","food":{"id":"food-00000001",...}}
-//	{"op":"consume","food":{"id":"food-00000001","quantity":1,...},"request_id":"r2","attempt":1}
-//	{"op":"delete","id":"food-00000001"}
+//	{"op":"consume","food":{"id":"food-00000001","quantity":1,...},"request_id":"r2","attempt":1,"fingerprint":"41d0…"}
+//	{"op":"delete","id":"food-00000001","request_id":"r3","attempt":1,"fingerprint":"c7e5…","at":"2026-11-29T17:00:00Z"}
 //
 // add, update and consume carry the whole food as stored after the change;
-// add and consume also carry the request ID they were applied under, if any,
-// and the attempt that applied it, so that a retry after a restart is
-// answered from the same line that stored the change. Each line is written
+// add, consume and delete also carry the request ID they were applied under,
+// if any, the attempt that applied it and the fingerprint of the request (a
+// delete also its time), so that a retry after a restart is answered from the
+// same line that made the change, and a different request under the same
+// request ID is still refused. Lines without a fingerprint (older files)
+// bind their request ID to no particular request. Each line is written
 // with a single write(2) under the store's lock before the change is applied
 // in memory and acknowledged, so a process killed at any point loses nothing
 // it acknowledged. The file is not synced: a power loss or kernel crash may
@@ -46,6 +49,18 @@ type record struct {
 	Food      *fileFood `json:"food,omitempty"`
 	RequestID string    `json:"request_id,omitempty"`
 	Attempt   int       `json:"attempt,omitempty"`
+	// Fingerprint identifies the request applied under RequestID.
+	Fingerprint string `json:"fingerprint,omitempty"`
+	// At is the time of a delete with a request ID, from which its key ages.
+	At *time.Time `json:"at,omitempty"`
+}
+
+// keyFingerprint is the fingerprint a record keeps: none without a request ID.
+func keyFingerprint(requestID, fp string) string {
+	if requestID == "" {
+		return ""
+	}
+	return fp
 }
 
 // fileFood is a Food as the data file holds it; the category is its number,
@@ -173,9 +188,9 @@ func (j *journal) close() error {
 
 // Open returns a Store kept in the data file at path, which is created if
 // missing: the changes in the file are replayed (foods, the ID counter, and
-// the request IDs of AddFood and ConsumeFood with their responses), and every
-// later change is appended to it before it is applied. An incomplete last
-// line is skipped, cut off and reported in Recovery; any other line that
+// the request IDs of AddFood, ConsumeFood and DeleteFood with their responses
+// and fingerprints), and every later change is appended to it before it is
+// applied. An incomplete last line is skipped, cut off and reported in Recovery; any other line that
 // cannot be replayed fails Open with a *CorruptError naming it.
 //
 // The file is locked against a second Open (on systems with flock); Open
@@ -259,7 +274,7 @@ func (s *Store) apply(line []byte) error {
 			}
 			s.nextID = n
 			s.insert(f)
-			replayKey(s.addKeys, r, f)
+			replayKey(s.addKeys, r, f, f.UpdatedAt)
 			return nil
 		}
 		if _, ok := s.foods[f.ID]; !ok {
@@ -267,27 +282,30 @@ func (s *Store) apply(line []byte) error {
 		}
 		s.foods[f.ID] = f
 		if r.Op == opConsume {
-			replayKey(s.consumeKeys, r, f)
+			replayKey(s.consumeKeys, r, f, f.UpdatedAt)
 		}
 	case opDelete:
 		if _, ok := s.foods[r.ID]; !ok {
 			return fmt.Errorf("delete of %q, which is not stored", r.ID)
 		}
 		s.remove(r.ID)
+		if r.At != nil {
+			replayKey(s.deleteKeys, r, Food{ID: r.ID}, *r.At)
+		}
 	default:
 		return fmt.Errorf("unknown op %q", r.Op)
 	}
 	return nil
 }
 
-// replayKey remembers the request ID of a replayed add or consume as applied,
-// from the time of the change. A later line for the same key (applied anew
-// after it was forgotten) replaces it.
-func replayKey(keys *keycache.Cache[replay], r record, f Food) {
+// replayKey remembers the request ID of a replayed add, consume or delete as
+// applied, with its fingerprint, from the time of the change. A later line for
+// the same key (applied anew after it was forgotten) replaces it.
+func replayKey(keys *keycache.Cache[replay], r record, f Food, at time.Time) {
 	if r.RequestID == "" {
 		return
 	}
-	*keys.GetOrCreate(r.RequestID, f.UpdatedAt) = replay{attempts: max(r.Attempt, 1), applied: true, food: f}
+	*keys.GetOrCreate(r.RequestID, at) = replay{attempts: max(r.Attempt, 1), applied: true, fingerprint: r.Fingerprint, food: f}
 }
 
 // idNumber returns the counter of an ID the store assigns.

@@ -51,7 +51,7 @@ func TestRestartRestores(t *testing.T) {
 			c, _, _ := s.Add("", water(6))
 			s.Update(b.ID, func(f *Food) error { f.Quantity = 9; f.Location = "玄関"; return nil })
 			s.Consume("", c.ID, 2)
-			s.Delete(a.ID)
+			s.Delete("", a.ID)
 			before := all(s)
 			s = restart(s)
 			if got := all(s); !slices.Equal(got, before) {
@@ -67,7 +67,7 @@ func TestRestartRestores(t *testing.T) {
 			s.Add("", water(1))
 			s.Add("", water(1))
 			last, _, _ := s.Add("", water(1))
-			s.Delete(last.ID)
+			s.Delete("", last.ID)
 			s = restart(s)
 			if f, _, _ := s.Add("", water(1)); f.ID != "food-00000004" {
 				t.Fatalf("new id = %s, want food-00000004", f.ID)
@@ -76,7 +76,7 @@ func TestRestartRestores(t *testing.T) {
 		{"an AddFood request_id repeated after a restart returns the original food", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
 			orig, _, _ := s.Add("r1", water(1))
 			s = restart(s)
-			got, out, err := s.Add("r1", Food{Name: "different"})
+			got, out, err := s.Add("r1", water(1))
 			if err != nil || got != orig || out != (Outcome{Replayed: true, Attempt: 2}) {
 				t.Fatalf("got %+v %+v %v, want %+v replayed on attempt 2", got, out, err, orig)
 			}
@@ -94,6 +94,35 @@ func TestRestartRestores(t *testing.T) {
 			}
 			if now, _ := s.Get(f.ID); now.Quantity != 3 {
 				t.Fatalf("quantity = %d, want 3", now.Quantity)
+			}
+		}},
+		{"a request_id reused with another request after a restart is still refused", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
+			f, _, _ := s.Add("r1", water(1))
+			s.Consume("c1", f.ID, 1)
+			s.Delete("d1", f.ID)
+			s = restart(s)
+			if _, _, err := s.Add("r1", water(24)); !isReused(err, "r1", opAdd) {
+				t.Fatalf("Add got %v, want a RequestIDReusedError", err)
+			}
+			if _, _, err := s.Consume("c1", f.ID, 2); !isReused(err, "c1", opConsume) {
+				t.Fatalf("Consume got %v, want a RequestIDReusedError", err)
+			}
+			if _, err := s.Delete("d1", "food-00000042"); !isReused(err, "d1", opDelete) {
+				t.Fatalf("Delete got %v, want a RequestIDReusedError", err)
+			}
+			if s.Len() != 0 {
+				t.Fatalf("stored %d foods, want 0", s.Len())
+			}
+		}},
+		{"a DeleteFood request_id repeated after a restart answers OK again", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
+			f, _, _ := s.Add("", water(1))
+			if _, err := s.Delete("d1", f.ID); err != nil {
+				t.Fatal(err)
+			}
+			s = restart(s)
+			out, err := s.Delete("d1", f.ID)
+			if err != nil || out != (Outcome{Replayed: true, Attempt: 2}) {
+				t.Fatalf("got %+v %v, want replayed on attempt 2", out, err)
 			}
 		}},
 		{"a request_id whose attempt failed before the restart is applied after it", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -115,8 +144,8 @@ func TestRestartRestores(t *testing.T) {
 			s.Consume("c", f.ID, 1)
 			s.Consume("c", f.ID, 1)
 			s.Consume("", f.ID, 100)
-			s.Delete(f.ID)
-			s.Delete(f.ID)
+			s.Delete("", f.ID)
+			s.Delete("", f.ID)
 			s.Close()
 			b, _ := os.ReadFile(path)
 			if n := strings.Count(string(b), "\n"); n != 4 {
@@ -190,17 +219,17 @@ func TestDataFileFormat(t *testing.T) {
 	f, _, _ := s.Add("r1", Food{Name: "乾パン", Category: pantryv1.Category_CATEGORY_STAPLE, Quantity: 2, Unit: "can", BestBefore: "2031-05-01"})
 	s.Update(f.ID, func(f *Food) error { f.Location = "棚 <1>"; return nil })
 	s.Consume("r2", f.ID, 1)
-	s.Delete(f.ID)
+	s.Delete("r3", f.ID)
 	s.Close()
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		`{"op":"add","food":{"id":"food-00000001","name":"乾パン","category":2,"quantity":2,"unit":"can","best_before":"2031-05-01","created_at":"2026-03-01T09:00:01Z","updated_at":"2026-03-01T09:00:01Z"},"request_id":"r1","attempt":1}`,
+		`{"op":"add","food":{"id":"food-00000001","name":"乾パン","category":2,"quantity":2,"unit":"can","best_before":"2031-05-01","created_at":"2026-03-01T09:00:01Z","updated_at":"2026-03-01T09:00:01Z"},"request_id":"r1","attempt":1,"fingerprint":"5b5fbefc7b1432fa6f4f0b88247d0c9c"}`,
 		`{"op":"update","food":{"id":"food-00000001","name":"乾パン","category":2,"quantity":2,"unit":"can","best_before":"2031-05-01","location":"棚 <1>","created_at":"2026-03-01T09:00:01Z","updated_at":"2026-03-01T09:00:02Z"}}`,
-		`{"op":"consume","food":{"id":"food-00000001","name":"乾パン","category":2,"quantity":1,"unit":"can","best_before":"2031-05-01","location":"棚 <1>","created_at":"2026-03-01T09:00:01Z","updated_at":"2026-03-01T09:00:03Z"},"request_id":"r2","attempt":1}`,
-		`{"op":"delete","id":"food-00000001"}`,
+		`{"op":"consume","food":{"id":"food-00000001","name":"乾パン","category":2,"quantity":1,"unit":"can","best_before":"2031-05-01","location":"棚 <1>","created_at":"2026-03-01T09:00:01Z","updated_at":"2026-03-01T09:00:03Z"},"request_id":"r2","attempt":1,"fingerprint":"04070c1ffd3a4c06d019042c5aa0b3d2"}`,
+		`{"op":"delete","id":"food-00000001","request_id":"r3","attempt":1,"fingerprint":"d8bac261d73bbfbe0f59f304b4c267cf","at":"2026-03-01T09:00:04Z"}`,
 	}
 	got := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
 	for i := range max(len(got), len(want)) {
@@ -296,7 +325,7 @@ func TestClosedDataFile(t *testing.T) {
 			return err
 		}},
 		{"Consume fails", func() error { _, _, err := s.Consume("r", f.ID, 1); return err }},
-		{"Delete fails", func() error { return s.Delete(f.ID) }},
+		{"Delete fails", func() error { _, err := s.Delete("r", f.ID); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" with a WriteError and changes nothing", func(t *testing.T) {

@@ -26,7 +26,7 @@ func TestList(t *testing.T) {
 	} {
 		s.Add("", f)
 	}
-	s.Delete("food-00000002") // b
+	s.Delete("", "food-00000002") // b
 
 	tests := []struct {
 		name     string
@@ -69,8 +69,8 @@ func TestPagingIsStableWhileFoodsChange(t *testing.T) {
 		}
 		if page == 0 {
 			// Changes between pages neither repeat nor skip the others.
-			s.Delete("food-00000002")
-			s.Delete("food-00000005")
+			s.Delete("", "food-00000002")
+			s.Delete("", "food-00000005")
 			s.Add("", water(1))
 		}
 		if !more {
@@ -93,7 +93,7 @@ func TestDeleteCompactsTheOrder(t *testing.T) {
 		s.Add("", water(1))
 	}
 	for i := range 90 {
-		s.Delete(formatID(uint64(i + 1)))
+		s.Delete("", formatID(uint64(i+1)))
 	}
 	t.Run("the order index shrinks once most IDs are deleted", func(t *testing.T) {
 		if len(s.order) > 50 {

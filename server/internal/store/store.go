@@ -30,6 +30,7 @@ type Store struct {
 
 	addKeys     *keycache.Cache[replay]
 	consumeKeys *keycache.Cache[replay]
+	deleteKeys  *keycache.Cache[replay]
 
 	watchers map[*Subscription]struct{}
 
@@ -49,6 +50,7 @@ func WithKeyLimits(max int, ttl time.Duration) Option {
 	return func(s *Store) {
 		s.addKeys = keycache.New[replay](max, ttl)
 		s.consumeKeys = keycache.New[replay](max, ttl)
+		s.deleteKeys = keycache.New[replay](max, ttl)
 	}
 }
 
@@ -59,6 +61,7 @@ func New(opts ...Option) *Store {
 		foods:       make(map[string]Food),
 		addKeys:     keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
 		consumeKeys: keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
+		deleteKeys:  keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
 		watchers:    make(map[*Subscription]struct{}),
 	}
 	for _, o := range opts {
@@ -70,24 +73,29 @@ func New(opts ...Option) *Store {
 // Add stores f under a new ID and returns the stored food. f's ID, CreatedAt
 // and UpdatedAt are ignored. With a non-empty requestID, a repeat of an
 // earlier successful Add returns the food stored then instead of storing
-// another. The only error is a failure to write the data file, in which case
-// nothing is stored.
+// another; the same requestID with another food is a *RequestIDReusedError.
+// The other error is a failure to write the data file. On an error nothing
+// is stored.
 func (s *Store) Add(requestID string, f Food) (Food, Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	r, out := s.lookup(s.addKeys, requestID, now)
+	fp := fingerprint(opAdd, f.Name, int32(f.Category), f.Quantity, f.Unit, f.BestBefore, f.Location)
+	r, out, err := s.lookup(s.addKeys, opAdd, requestID, fp, now)
+	if err != nil {
+		return Food{}, out, err
+	}
 	if out.Replayed {
 		return r.food, out, nil
 	}
 	f.ID = formatID(s.nextID + 1)
 	f.CreatedAt, f.UpdatedAt = now, now
-	if err := s.journal.append(record{Op: opAdd, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt}); err != nil {
+	if err := s.journal.append(record{Op: opAdd, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt, Fingerprint: keyFingerprint(requestID, fp)}); err != nil {
 		return Food{}, out, err
 	}
 	s.nextID++
 	s.insert(f)
-	s.remember(r, f)
+	s.remember(r, fp, f)
 	s.publish(f)
 	return f, out, nil
 }
@@ -136,14 +144,19 @@ func (s *Store) Update(id string, change func(*Food) error) (Food, error) {
 
 // Consume takes n units of the food with the given ID out of stock. With a
 // non-empty requestID, a repeat of an earlier successful Consume returns the
-// food as it was returned then and takes nothing. Besides NotFoundError and
-// InsufficientStockError, a failure to write the data file is returned, and
-// nothing is taken.
+// food as it was returned then and takes nothing; the same requestID with
+// another id or n is a *RequestIDReusedError. Besides NotFoundError and
+// InsufficientStockError, a failure to write the data file is returned. On an
+// error nothing is taken.
 func (s *Store) Consume(requestID, id string, n int32) (Food, Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
-	r, out := s.lookup(s.consumeKeys, requestID, now)
+	fp := fingerprint(opConsume, id, n)
+	r, out, err := s.lookup(s.consumeKeys, opConsume, requestID, fp, now)
+	if err != nil {
+		return Food{}, out, err
+	}
 	if out.Replayed {
 		return r.food, out, nil
 	}
@@ -156,28 +169,43 @@ func (s *Store) Consume(requestID, id string, n int32) (Food, Outcome, error) {
 	}
 	f.Quantity -= n
 	f.UpdatedAt = now
-	if err := s.journal.append(record{Op: opConsume, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt}); err != nil {
+	if err := s.journal.append(record{Op: opConsume, Food: toFileFood(f), RequestID: requestID, Attempt: out.Attempt, Fingerprint: keyFingerprint(requestID, fp)}); err != nil {
 		return Food{}, out, err
 	}
 	s.foods[id] = f
-	s.remember(r, f)
+	s.remember(r, fp, f)
 	s.publish(f)
 	return f, out, nil
 }
 
-// Delete removes the food with the given ID. A failure to write the data
-// file is returned, and nothing is removed.
-func (s *Store) Delete(id string) error {
+// Delete removes the food with the given ID. With a non-empty requestID, a
+// repeat of an earlier successful Delete succeeds again (the food stays
+// deleted) instead of reporting NotFoundError, so that a retry after a lost
+// response reports the delete that happened; the same requestID with another
+// id is a *RequestIDReusedError. A failure to write the data file is
+// returned too. On an error nothing is removed.
+func (s *Store) Delete(requestID, id string) (Outcome, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.foods[id]; !ok {
-		return &NotFoundError{ID: id}
+	now := s.now()
+	fp := fingerprint(opDelete, id)
+	r, out, err := s.lookup(s.deleteKeys, opDelete, requestID, fp, now)
+	if err != nil || out.Replayed {
+		return out, err
 	}
-	if err := s.journal.append(record{Op: opDelete, ID: id}); err != nil {
-		return err
+	if _, ok := s.foods[id]; !ok {
+		return out, &NotFoundError{ID: id}
+	}
+	rec := record{Op: opDelete, ID: id, RequestID: requestID, Attempt: out.Attempt, Fingerprint: keyFingerprint(requestID, fp)}
+	if requestID != "" {
+		rec.At = &now
+	}
+	if err := s.journal.append(rec); err != nil {
+		return out, err
 	}
 	s.remove(id)
-	return nil
+	s.remember(r, fp, Food{ID: id})
+	return out, nil
 }
 
 // remove deletes the food with the given ID, which the store holds. The

@@ -158,7 +158,7 @@ func TestUnknownIDs(t *testing.T) {
 			return err
 		}},
 		{"Consume of an unknown ID is not found", func() error { _, _, err := s.Consume("", id, 1); return err }},
-		{"Delete of an unknown ID is not found", func() error { return s.Delete(id) }},
+		{"Delete of an unknown ID is not found", func() error { _, err := s.Delete("", id); return err }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,7 +27,7 @@ func TestSubscribe(t *testing.T) {
 			s.Add("", Food{Name: "new"})
 			s.Update(f.ID, func(g *Food) error { g.Name = "renamed"; return nil })
 			s.Consume("", f.ID, 1)
-			s.Delete(f.ID)
+			s.Delete("", f.ID)
 			var got []string
 			for range 3 {
 				got = append(got, (<-sub.Changes()).Name)

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file pantry/v1/food_storage_service.proto.
  */
 export const file_pantry_v1_food_storage_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRwYW50cnkvdjEvZm9vZF9zdG9yYWdlX3NlcnZpY2UucHJvdG8SCXBhbnRyeS52MSJDCg5BZGRGb29kUmVxdWVzdBIdCgRmb29kGAEgASgLMg8ucGFudHJ5LnYxLkZvb2QSEgoKcmVxdWVzdF9pZBgCIAEoCSIwCg9BZGRGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIhwKDkdldEZvb2RSZXF1ZXN0EgoKAmlkGAEgASgJIjAKD0dldEZvb2RSZXNwb25zZRIdCgRmb29kGAEgASgLMg8ucGFudHJ5LnYxLkZvb2QieQoQTGlzdEZvb2RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIlCghjYXRlZ29yeRgDIAEoDjITLnBhbnRyeS52MS5DYXRlZ29yeRIXCg9leHBpcmluZ19iZWZvcmUYBCABKAkiTAoRTGlzdEZvb2RzUmVzcG9uc2USHgoFZm9vZHMYASADKAsyDy5wYW50cnkudjEuRm9vZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYwoRVXBkYXRlRm9vZFJlcXVlc3QSHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIzChJVcGRhdGVGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIkYKEkNvbnN1bWVGb29kUmVxdWVzdBIKCgJpZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRISCgpyZXF1ZXN0X2lkGAMgASgJIjQKE0NvbnN1bWVGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIh8KEURlbGV0ZUZvb2RSZXF1ZXN0EgoKAmlkGAEgASgJIhQKEkRlbGV0ZUZvb2RSZXNwb25zZSJAChlXYXRjaEV4cGlyaW5nRm9vZHNSZXF1ZXN0EhMKC3dpdGhpbl9kYXlzGAEgASgFEg4KBmZvbGxvdxgCIAEoCCJOChpXYXRjaEV4cGlyaW5nRm9vZHNSZXNwb25zZRIdCgRmb29kGAEgASgLMg8ucGFudHJ5LnYxLkZvb2QSEQoJZGF5c19sZWZ0GAIgASgFMsIEChJGb29kU3RvcmFnZVNlcnZpY2USQAoHQWRkRm9vZBIZLnBhbnRyeS52MS5BZGRGb29kUmVxdWVzdBoaLnBhbnRyeS52MS5BZGRGb29kUmVzcG9uc2USRQoHR2V0Rm9vZBIZLnBhbnRyeS52MS5HZXRGb29kUmVxdWVzdBoaLnBhbnRyeS52MS5HZXRGb29kUmVzcG9uc2UiA5ACARJLCglMaXN0Rm9vZHMSGy5wYW50cnkudjEuTGlzdEZvb2RzUmVxdWVzdBocLnBhbnRyeS52MS5MaXN0Rm9vZHNSZXNwb25zZSIDkAIBEk4KClVwZGF0ZUZvb2QSHC5wYW50cnkudjEuVXBkYXRlRm9vZFJlcXVlc3QaHS5wYW50cnkudjEuVXBkYXRlRm9vZFJlc3BvbnNlIgOQAgISTAoLQ29uc3VtZUZvb2QSHS5wYW50cnkudjEuQ29uc3VtZUZvb2RSZXF1ZXN0Gh4ucGFudHJ5LnYxLkNvbnN1bWVGb29kUmVzcG9uc2USTgoKRGVsZXRlRm9vZBIcLnBhbnRyeS52MS5EZWxldGVGb29kUmVxdWVzdBodLnBhbnRyeS52MS5EZWxldGVGb29kUmVzcG9uc2UiA5ACAhJoChJXYXRjaEV4cGlyaW5nRm9vZHMSJC5wYW50cnkudjEuV2F0Y2hFeHBpcmluZ0Zvb2RzUmVxdWVzdBolLnBhbnRyeS52MS5XYXRjaEV4cGlyaW5nRm9vZHNSZXNwb25zZSIDkAIBMAFiBnByb3RvMw", [file_google_protobuf_field_mask, file_pantry_v1_food]);
+  fileDesc("CiRwYW50cnkvdjEvZm9vZF9zdG9yYWdlX3NlcnZpY2UucHJvdG8SCXBhbnRyeS52MSJDCg5BZGRGb29kUmVxdWVzdBIdCgRmb29kGAEgASgLMg8ucGFudHJ5LnYxLkZvb2QSEgoKcmVxdWVzdF9pZBgCIAEoCSIwCg9BZGRGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIhwKDkdldEZvb2RSZXF1ZXN0EgoKAmlkGAEgASgJIjAKD0dldEZvb2RSZXNwb25zZRIdCgRmb29kGAEgASgLMg8ucGFudHJ5LnYxLkZvb2QieQoQTGlzdEZvb2RzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIlCghjYXRlZ29yeRgDIAEoDjITLnBhbnRyeS52MS5DYXRlZ29yeRIXCg9leHBpcmluZ19iZWZvcmUYBCABKAkiTAoRTGlzdEZvb2RzUmVzcG9uc2USHgoFZm9vZHMYASADKAsyDy5wYW50cnkudjEuRm9vZBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYwoRVXBkYXRlRm9vZFJlcXVlc3QSHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIzChJVcGRhdGVGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIkYKEkNvbnN1bWVGb29kUmVxdWVzdBIKCgJpZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRISCgpyZXF1ZXN0X2lkGAMgASgJIjQKE0NvbnN1bWVGb29kUmVzcG9uc2USHQoEZm9vZBgBIAEoCzIPLnBhbnRyeS52MS5Gb29kIjMKEURlbGV0ZUZvb2RSZXF1ZXN0EgoKAmlkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkiFAoSRGVsZXRlRm9vZFJlc3BvbnNlIkAKGVdhdGNoRXhwaXJpbmdGb29kc1JlcXVlc3QSEwoLd2l0aGluX2RheXMYASABKAUSDgoGZm9sbG93GAIgASgIIk4KGldhdGNoRXhwaXJpbmdGb29kc1Jlc3BvbnNlEh0KBGZvb2QYASABKAsyDy5wYW50cnkudjEuRm9vZBIRCglkYXlzX2xlZnQYAiABKAUywgQKEkZvb2RTdG9yYWdlU2VydmljZRJACgdBZGRGb29kEhkucGFudHJ5LnYxLkFkZEZvb2RSZXF1ZXN0GhoucGFudHJ5LnYxLkFkZEZvb2RSZXNwb25zZRJFCgdHZXRGb29kEhkucGFudHJ5LnYxLkdldEZvb2RSZXF1ZXN0GhoucGFudHJ5LnYxLkdldEZvb2RSZXNwb25zZSIDkAIBEksKCUxpc3RGb29kcxIbLnBhbnRyeS52MS5MaXN0Rm9vZHNSZXF1ZXN0GhwucGFudHJ5LnYxLkxpc3RGb29kc1Jlc3BvbnNlIgOQAgESTgoKVXBkYXRlRm9vZBIcLnBhbnRyeS52MS5VcGRhdGVGb29kUmVxdWVzdBodLnBhbnRyeS52MS5VcGRhdGVGb29kUmVzcG9uc2UiA5ACAhJMCgtDb25zdW1lRm9vZBIdLnBhbnRyeS52MS5Db25zdW1lRm9vZFJlcXVlc3QaHi5wYW50cnkudjEuQ29uc3VtZUZvb2RSZXNwb25zZRJOCgpEZWxldGVGb29kEhwucGFudHJ5LnYxLkRlbGV0ZUZvb2RSZXF1ZXN0Gh0ucGFudHJ5LnYxLkRlbGV0ZUZvb2RSZXNwb25zZSIDkAICEmgKEldhdGNoRXhwaXJpbmdGb29kcxIkLnBhbnRyeS52MS5XYXRjaEV4cGlyaW5nRm9vZHNSZXF1ZXN0GiUucGFudHJ5LnYxLldhdGNoRXhwaXJpbmdGb29kc1Jlc3BvbnNlIgOQAgEwAWIGcHJvdG8z", [file_google_protobuf_field_mask, file_pantry_v1_food]);
 
 /**
  * @generated from message pantry.v1.AddFoodRequest
@@ -258,6 +258,14 @@ export type DeleteFoodRequest = Message<"pantry.v1.DeleteFoodRequest"> & {
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * Idempotency key: the server applies a given request_id once, and a repeat
+   * answers OK like the first. Clients fill it in when empty.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
 };
 
 /**
@@ -334,9 +342,13 @@ export const WatchExpiringFoodsResponseSchema: GenMessage<WatchExpiringFoodsResp
  * FoodStorageService keeps a household's emergency food stock.
  *
  * Retry safety is declared here and read by clients: reads are
- * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the two
- * non-idempotent writes (AddFood, ConsumeFood) carry a request_id that the
- * server applies at most once.
+ * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the writes
+ * whose repeat would answer differently (AddFood, ConsumeFood, DeleteFood)
+ * carry a request_id that the server applies at most once: a repeat answers
+ * like the first application did. A request_id is bound to the request it was
+ * first applied with (its fields but request_id): the same request_id with a
+ * different request fails with FAILED_PRECONDITION and a google.rpc.ErrorInfo
+ * of reason REQUEST_ID_REUSED, and is not applied.
  *
  * @generated from service pantry.v1.FoodStorageService
  */
@@ -373,7 +385,8 @@ export const FoodStorageService: GenService<{
     output: typeof ListFoodsResponseSchema;
   },
   /**
-   * UpdateFood replaces the fields named in update_mask.
+   * UpdateFood replaces the fields named in update_mask. A repeat sets the same
+   * values again, so it needs no request_id.
    *
    * @generated from rpc pantry.v1.FoodStorageService.UpdateFood
    */
@@ -394,7 +407,10 @@ export const FoodStorageService: GenService<{
     output: typeof ConsumeFoodResponseSchema;
   },
   /**
-   * DeleteFood removes an item; NOT_FOUND for an unknown id.
+   * DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+   * request_id answers OK again (the item stays deleted), so a retry after a
+   * lost response reports the delete that succeeded; without a request_id a
+   * repeat answers NOT_FOUND.
    *
    * @generated from rpc pantry.v1.FoodStorageService.DeleteFood
    */

@@ -98,6 +98,11 @@ export interface ConsumeFoodResponse {
 
 export interface DeleteFoodRequest {
   id: string;
+  /**
+   * Idempotency key: the server applies a given request_id once, and a repeat
+   * answers OK like the first. Clients fill it in when empty.
+   */
+  requestId: string;
 }
 
 export interface DeleteFoodResponse {
@@ -955,13 +960,16 @@ export const ConsumeFoodResponse: MessageFns<ConsumeFoodResponse> = {
 };
 
 function createBaseDeleteFoodRequest(): DeleteFoodRequest {
-  return { id: "" };
+  return { id: "", requestId: "" };
 }
 
 export const DeleteFoodRequest: MessageFns<DeleteFoodRequest> = {
   encode(message: DeleteFoodRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
     }
     return writer;
   },
@@ -987,6 +995,14 @@ export const DeleteFoodRequest: MessageFns<DeleteFoodRequest> = {
             message.id = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1000,13 +1016,23 @@ export const DeleteFoodRequest: MessageFns<DeleteFoodRequest> = {
   },
 
   fromJSON(object: any): DeleteFoodRequest {
-    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
   },
 
   toJSON(message: DeleteFoodRequest): unknown {
     const obj: any = {};
     if (message.id !== "") {
       obj.id = message.id;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
     }
     return obj;
   },
@@ -1017,6 +1043,7 @@ export const DeleteFoodRequest: MessageFns<DeleteFoodRequest> = {
   fromPartial(object: DeepPartial<DeleteFoodRequest>): DeleteFoodRequest {
     const message = createBaseDeleteFoodRequest();
     message.id = object.id ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -1255,9 +1282,13 @@ export const WatchExpiringFoodsResponse: MessageFns<WatchExpiringFoodsResponse> 
  * FoodStorageService keeps a household's emergency food stock.
  *
  * Retry safety is declared here and read by clients: reads are
- * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the two
- * non-idempotent writes (AddFood, ConsumeFood) carry a request_id that the
- * server applies at most once.
+ * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the writes
+ * whose repeat would answer differently (AddFood, ConsumeFood, DeleteFood)
+ * carry a request_id that the server applies at most once: a repeat answers
+ * like the first application did. A request_id is bound to the request it was
+ * first applied with (its fields but request_id): the same request_id with a
+ * different request fails with FAILED_PRECONDITION and a google.rpc.ErrorInfo
+ * of reason REQUEST_ID_REUSED, and is not applied.
  */
 export type FoodStorageServiceDefinition = typeof FoodStorageServiceDefinition;
 export const FoodStorageServiceDefinition = {
@@ -1294,7 +1325,10 @@ export const FoodStorageServiceDefinition = {
       responseStream: false,
       options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
-    /** UpdateFood replaces the fields named in update_mask. */
+    /**
+     * UpdateFood replaces the fields named in update_mask. A repeat sets the same
+     * values again, so it needs no request_id.
+     */
     updateFood: {
       name: "UpdateFood",
       requestType: UpdateFoodRequest as typeof UpdateFoodRequest,
@@ -1315,7 +1349,12 @@ export const FoodStorageServiceDefinition = {
       responseStream: false,
       options: {},
     },
-    /** DeleteFood removes an item; NOT_FOUND for an unknown id. */
+    /**
+     * DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+     * request_id answers OK again (the item stays deleted), so a retry after a
+     * lost response reports the delete that succeeded; without a request_id a
+     * repeat answers NOT_FOUND.
+     */
     deleteFood: {
       name: "DeleteFood",
       requestType: DeleteFoodRequest as typeof DeleteFoodRequest,
@@ -1344,9 +1383,13 @@ export const FoodStorageServiceDefinition = {
  * FoodStorageService keeps a household's emergency food stock.
  *
  * Retry safety is declared here and read by clients: reads are
- * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the two
- * non-idempotent writes (AddFood, ConsumeFood) carry a request_id that the
- * server applies at most once.
+ * NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the writes
+ * whose repeat would answer differently (AddFood, ConsumeFood, DeleteFood)
+ * carry a request_id that the server applies at most once: a repeat answers
+ * like the first application did. A request_id is bound to the request it was
+ * first applied with (its fields but request_id): the same request_id with a
+ * different request fails with FAILED_PRECONDITION and a google.rpc.ErrorInfo
+ * of reason REQUEST_ID_REUSED, and is not applied.
  */
 export type FoodStorageServiceService = typeof FoodStorageServiceService;
 export const FoodStorageServiceService = {
@@ -1383,7 +1426,10 @@ export const FoodStorageServiceService = {
     responseSerialize: (value: ListFoodsResponse): Buffer => Buffer.from(ListFoodsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListFoodsResponse => ListFoodsResponse.decode(value),
   },
-  /** UpdateFood replaces the fields named in update_mask. */
+  /**
+   * UpdateFood replaces the fields named in update_mask. A repeat sets the same
+   * values again, so it needs no request_id.
+   */
   updateFood: {
     path: "/pantry.v1.FoodStorageService/UpdateFood" as const,
     requestStream: false as const,
@@ -1406,7 +1452,12 @@ export const FoodStorageServiceService = {
     responseSerialize: (value: ConsumeFoodResponse): Buffer => Buffer.from(ConsumeFoodResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ConsumeFoodResponse => ConsumeFoodResponse.decode(value),
   },
-  /** DeleteFood removes an item; NOT_FOUND for an unknown id. */
+  /**
+   * DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+   * request_id answers OK again (the item stays deleted), so a retry after a
+   * lost response reports the delete that succeeded; without a request_id a
+   * repeat answers NOT_FOUND.
+   */
   deleteFood: {
     path: "/pantry.v1.FoodStorageService/DeleteFood" as const,
     requestStream: false as const,
@@ -1444,14 +1495,22 @@ export interface FoodStorageServiceServer extends UntypedServiceImplementation {
   getFood: handleUnaryCall<GetFoodRequest, GetFoodResponse>;
   /** ListFoods pages through the stock in id order, optionally filtered. */
   listFoods: handleUnaryCall<ListFoodsRequest, ListFoodsResponse>;
-  /** UpdateFood replaces the fields named in update_mask. */
+  /**
+   * UpdateFood replaces the fields named in update_mask. A repeat sets the same
+   * values again, so it needs no request_id.
+   */
   updateFood: handleUnaryCall<UpdateFoodRequest, UpdateFoodResponse>;
   /**
    * ConsumeFood takes quantity units out of stock. A repeated request_id is
    * applied once.
    */
   consumeFood: handleUnaryCall<ConsumeFoodRequest, ConsumeFoodResponse>;
-  /** DeleteFood removes an item; NOT_FOUND for an unknown id. */
+  /**
+   * DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+   * request_id answers OK again (the item stays deleted), so a retry after a
+   * lost response reports the delete that succeeded; without a request_id a
+   * repeat answers NOT_FOUND.
+   */
   deleteFood: handleUnaryCall<DeleteFoodRequest, DeleteFoodResponse>;
   /**
    * WatchExpiringFoods streams every item whose best-before date falls within
@@ -1513,7 +1572,10 @@ export interface FoodStorageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListFoodsResponse) => void,
   ): ClientUnaryCall;
-  /** UpdateFood replaces the fields named in update_mask. */
+  /**
+   * UpdateFood replaces the fields named in update_mask. A repeat sets the same
+   * values again, so it needs no request_id.
+   */
   updateFood(
     request: UpdateFoodRequest,
     callback: (error: ServiceError | null, response: UpdateFoodResponse) => void,
@@ -1548,7 +1610,12 @@ export interface FoodStorageServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ConsumeFoodResponse) => void,
   ): ClientUnaryCall;
-  /** DeleteFood removes an item; NOT_FOUND for an unknown id. */
+  /**
+   * DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+   * request_id answers OK again (the item stays deleted), so a retry after a
+   * lost response reports the delete that succeeded; without a request_id a
+   * repeat answers NOT_FOUND.
+   */
   deleteFood(
     request: DeleteFoodRequest,
     callback: (error: ServiceError | null, response: DeleteFoodResponse) => void,

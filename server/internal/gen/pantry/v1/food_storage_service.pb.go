@@ -540,8 +540,11 @@ func (x *ConsumeFoodResponse) GetFood() *Food {
 }
 
 type DeleteFoodRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Idempotency key: the server applies a given request_id once, and a repeat
+	// answers OK like the first. Clients fill it in when empty.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -579,6 +582,13 @@ func (*DeleteFoodRequest) Descriptor() ([]byte, []int) {
 func (x *DeleteFoodRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *DeleteFoodRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
 	}
 	return ""
 }
@@ -762,9 +772,11 @@ const file_pantry_v1_food_storage_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\":\n" +
 	"\x13ConsumeFoodResponse\x12#\n" +
-	"\x04food\x18\x01 \x01(\v2\x0f.pantry.v1.FoodR\x04food\"#\n" +
+	"\x04food\x18\x01 \x01(\v2\x0f.pantry.v1.FoodR\x04food\"B\n" +
 	"\x11DeleteFoodRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"\x14\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tR\trequestId\"\x14\n" +
 	"\x12DeleteFoodResponse\"T\n" +
 	"\x19WatchExpiringFoodsRequest\x12\x1f\n" +
 	"\vwithin_days\x18\x01 \x01(\x05R\n" +

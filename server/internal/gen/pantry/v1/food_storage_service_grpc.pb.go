@@ -35,9 +35,13 @@ const (
 // FoodStorageService keeps a household's emergency food stock.
 //
 // Retry safety is declared here and read by clients: reads are
-// NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the two
-// non-idempotent writes (AddFood, ConsumeFood) carry a request_id that the
-// server applies at most once.
+// NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the writes
+// whose repeat would answer differently (AddFood, ConsumeFood, DeleteFood)
+// carry a request_id that the server applies at most once: a repeat answers
+// like the first application did. A request_id is bound to the request it was
+// first applied with (its fields but request_id): the same request_id with a
+// different request fails with FAILED_PRECONDITION and a google.rpc.ErrorInfo
+// of reason REQUEST_ID_REUSED, and is not applied.
 type FoodStorageServiceClient interface {
 	// AddFood stores a new item. A repeated request_id returns the item stored
 	// the first time instead of storing another.
@@ -46,12 +50,16 @@ type FoodStorageServiceClient interface {
 	GetFood(ctx context.Context, in *GetFoodRequest, opts ...grpc.CallOption) (*GetFoodResponse, error)
 	// ListFoods pages through the stock in id order, optionally filtered.
 	ListFoods(ctx context.Context, in *ListFoodsRequest, opts ...grpc.CallOption) (*ListFoodsResponse, error)
-	// UpdateFood replaces the fields named in update_mask.
+	// UpdateFood replaces the fields named in update_mask. A repeat sets the same
+	// values again, so it needs no request_id.
 	UpdateFood(ctx context.Context, in *UpdateFoodRequest, opts ...grpc.CallOption) (*UpdateFoodResponse, error)
 	// ConsumeFood takes quantity units out of stock. A repeated request_id is
 	// applied once.
 	ConsumeFood(ctx context.Context, in *ConsumeFoodRequest, opts ...grpc.CallOption) (*ConsumeFoodResponse, error)
-	// DeleteFood removes an item; NOT_FOUND for an unknown id.
+	// DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+	// request_id answers OK again (the item stays deleted), so a retry after a
+	// lost response reports the delete that succeeded; without a request_id a
+	// repeat answers NOT_FOUND.
 	DeleteFood(ctx context.Context, in *DeleteFoodRequest, opts ...grpc.CallOption) (*DeleteFoodResponse, error)
 	// WatchExpiringFoods streams every item whose best-before date falls within
 	// within_days from today, soonest first; with follow it then keeps the
@@ -153,9 +161,13 @@ type FoodStorageService_WatchExpiringFoodsClient = grpc.ServerStreamingClient[Wa
 // FoodStorageService keeps a household's emergency food stock.
 //
 // Retry safety is declared here and read by clients: reads are
-// NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the two
-// non-idempotent writes (AddFood, ConsumeFood) carry a request_id that the
-// server applies at most once.
+// NO_SIDE_EFFECTS, UpdateFood and DeleteFood are IDEMPOTENT, and the writes
+// whose repeat would answer differently (AddFood, ConsumeFood, DeleteFood)
+// carry a request_id that the server applies at most once: a repeat answers
+// like the first application did. A request_id is bound to the request it was
+// first applied with (its fields but request_id): the same request_id with a
+// different request fails with FAILED_PRECONDITION and a google.rpc.ErrorInfo
+// of reason REQUEST_ID_REUSED, and is not applied.
 type FoodStorageServiceServer interface {
 	// AddFood stores a new item. A repeated request_id returns the item stored
 	// the first time instead of storing another.
@@ -164,12 +176,16 @@ type FoodStorageServiceServer interface {
 	GetFood(context.Context, *GetFoodRequest) (*GetFoodResponse, error)
 	// ListFoods pages through the stock in id order, optionally filtered.
 	ListFoods(context.Context, *ListFoodsRequest) (*ListFoodsResponse, error)
-	// UpdateFood replaces the fields named in update_mask.
+	// UpdateFood replaces the fields named in update_mask. A repeat sets the same
+	// values again, so it needs no request_id.
 	UpdateFood(context.Context, *UpdateFoodRequest) (*UpdateFoodResponse, error)
 	// ConsumeFood takes quantity units out of stock. A repeated request_id is
 	// applied once.
 	ConsumeFood(context.Context, *ConsumeFoodRequest) (*ConsumeFoodResponse, error)
-	// DeleteFood removes an item; NOT_FOUND for an unknown id.
+	// DeleteFood removes an item; NOT_FOUND for an unknown id. A repeated
+	// request_id answers OK again (the item stays deleted), so a retry after a
+	// lost response reports the delete that succeeded; without a request_id a
+	// repeat answers NOT_FOUND.
 	DeleteFood(context.Context, *DeleteFoodRequest) (*DeleteFoodResponse, error)
 	// WatchExpiringFoods streams every item whose best-before date falls within
 	// within_days from today, soonest first; with follow it then keeps the
