@@ -10,7 +10,7 @@ let client: PantryClient;
 let foodId: string;
 
 beforeAll(async () => {
-  stack = await startPantryStack({ runtime: 'process', proxy: 'haproxy' });
+  stack = await startPantryStack({ runtime: 'process' });
   client = createClient(stack.address, stack.certDir, { retry: false });
   foodId = (await client.foodStorage.addFood({ food: { name: 'サバ缶', quantity: 2 } })).food!.id;
 });

@@ -6,22 +6,24 @@ import { createClient, PantryError } from '../../src/index.js';
 import { toPantryError } from '../../src/transport.js';
 import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
 import { tempCerts } from '../helpers.js';
+import { needs } from '../requirements.js';
 
 // A client certificate from the right CA but without the clientAuth extended key usage: Go
-// (direct mutual TLS) and HAProxy refuse it with their own alerts (42, 43). The hint must name the
+// (direct mutual TLS), Envoy and HAProxy refuse it with their own alerts. The hint must name the
 // purpose, not an unknown CA, and createClient must refuse such a certificate before connecting.
+const peers = ['none', 'envoy', ...(needs('haproxy', 'client-certificate-purpose') ? (['haproxy'] as const) : [])] as const;
+type Peer = (typeof peers)[number];
+/** What each peer says: Go bad certificate (42); Envoy and HAProxy unsupported certificate (43). */
+const REFUSAL: Record<Peer, RegExp> = { none: /bad certificate:.*SSL alert number 42/, envoy: /unsupported certificate:.*SSL alert number 43/, haproxy: /unsupported certificate:.*SSL alert number 43/ };
 let certs: Awaited<ReturnType<typeof tempCerts>>;
-const stacks: Record<'none' | 'haproxy', PantryStack | undefined> = { none: undefined, haproxy: undefined };
+const stacks: Partial<Record<Peer, PantryStack>> = {};
 let serverOnly: string;
 
 beforeAll(async () => {
   certs = await tempCerts();
   serverOnly = join(certs.root, 'server-only');
   await certs.issueClient(serverOnly, { extendedKeyUsage: 'serverAuth' });
-  [stacks.none, stacks.haproxy] = await Promise.all([
-    startPantryStack({ runtime: 'process', proxy: 'none', certDir: certs.dir }),
-    startPantryStack({ runtime: 'process', proxy: 'haproxy', certDir: certs.dir }),
-  ]);
+  await Promise.all(peers.map(async (proxy) => (stacks[proxy] = await startPantryStack({ runtime: 'process', proxy, certDir: certs.dir }))));
 });
 
 afterAll(async () => {
@@ -44,11 +46,11 @@ async function rawHello(address: string, certFile: string, keyFile: string): Pro
   }
 }
 
-describe.each(['none', 'haproxy'] as const)('a client certificate without clientAuth (proxy: %s)', (proxy) => {
+describe.each(peers)('a client certificate without clientAuth (proxy: %s)', (proxy) => {
   it('is refused by the peer, and the hint names the extended key usage', async () => {
     const err = await rawHello(stacks[proxy]!.address, join(serverOnly, 'client.crt'), join(serverOnly, 'client.key'));
     const e = toPantryError(err, '/hello.v1.HelloService/Hello', { address: stacks[proxy]!.address, insecure: false });
-    expect(e.details).toMatch(proxy === 'none' ? /bad certificate|alert number 42/ : /unsupported certificate|alert number 43/);
+    expect(e.details).toMatch(REFUSAL[proxy]);
     expect(e.hint).toMatch(/clientAuth/);
     expect(e.hint).not.toMatch(/not signed by a CA/);
   });

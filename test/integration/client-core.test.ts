@@ -6,7 +6,7 @@ import { startPantryStack, writeDevCertificates, type PantryStack } from '../../
 import { freePort } from '../../src/testing/ports.js';
 import { captureLogger, leaksKey, tempCerts } from '../helpers.js';
 
-// The client core against the real Go server behind HAProxy with mutual TLS, faults injected by request metadata.
+// The client core against the real Go server behind Envoy with mutual TLS, faults injected by request metadata.
 let stack: PantryStack;
 let certs: Awaited<ReturnType<typeof tempCerts>>;
 const fault = (m: Record<string, string>) => ({ metadata: Object.fromEntries(Object.entries(m).map(([k, v]) => [`pantry-fault-${k}`, v])) });
@@ -14,7 +14,7 @@ const key = () => `k-${Math.random().toString(36).slice(2)}`;
 
 beforeAll(async () => {
   certs = await tempCerts();
-  stack = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, certDir: certs.dir });
+  stack = await startPantryStack({ runtime: 'process', faultInjection: true, certDir: certs.dir });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -136,7 +136,7 @@ describe('hints from real failures', () => {
   it('suggests serverName for an IP missing from the certificate, and serverName fixes it', async () => {
     const dir = join(certs.root, 'dns-only');
     await writeDevCertificates(dir, { serverNames: ['localhost'] });
-    await using dnsOnly = await startPantryStack({ runtime: 'process', proxy: 'haproxy', certDir: dir });
+    await using dnsOnly = await startPantryStack({ runtime: 'process', certDir: dir });
     await using bare = createClient(dnsOnly.address, dir, { retry: false });
     const err = await bare.hello.hello({}).catch((e) => e);
     expect(err.hint).toMatch(/set serverName/);
@@ -214,7 +214,7 @@ describe('tracing', () => {
 
   it('warns through the tls tracer when the proxy selects no ALPN', async () => {
     const { PROXIES } = await import('../../src/testing/index.js');
-    await using noAlpn = await startPantryStack({ runtime: 'process', proxy: 'haproxy', proxyConfig: PROXIES.haproxy.pitfalls['no-alpn'] });
+    await using noAlpn = await startPantryStack({ runtime: 'process', proxyConfig: PROXIES.envoy.pitfalls['no-alpn'] });
     const logger = captureLogger();
     await using client = createClient(noAlpn.address, noAlpn.certDir, { trace: 'tls', logger });
     await client.hello.hello({});

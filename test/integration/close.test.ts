@@ -15,7 +15,7 @@ const BOUND_MS = 1000;
 
 beforeAll(async () => {
   certs = await tempCerts();
-  stack = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, certDir: certs.dir });
+  stack = await startPantryStack({ runtime: 'process', faultInjection: true, certDir: certs.dir });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -12,7 +12,7 @@ const lostResponse = () => ({ metadata: { 'pantry-fault-code': 'UNAVAILABLE', 'p
 
 beforeAll(async () => {
   certs = await tempCerts();
-  stack = await startPantryStack({ runtime: 'process', proxy: 'haproxy', faultInjection: true, persist: true, certDir: certs.dir });
+  stack = await startPantryStack({ runtime: 'process', faultInjection: true, persist: true, certDir: certs.dir });
 });
 afterAll(async () => {
   await stack?.stop();
