@@ -1,5 +1,6 @@
-// `npm run demo`: starts the Go reference server with direct mutual TLS on a free loopback port,
-// with fresh dev certificates, runs the quickstart against it, and tears everything down.
+// `npm run demo`: starts the Go reference server behind Envoy (mutual TLS, the production shape)
+// on free loopback ports, with fresh dev certificates, runs the quickstart through it, and tears
+// everything down. Without Envoy (and no way to install it) the server takes mutual TLS itself.
 // With PANTRY_ADDRESS set it runs the quickstart against that server instead.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +17,11 @@ if (process.env.PANTRY_ADDRESS) {
 
 let stack;
 try {
-  console.log('Starting the Go reference server with mutual TLS (building it first if needed)…');
-  stack = await startPantryStack({ runtime: 'process', proxy: 'none' });
+  console.log('Starting the Go reference server behind Envoy with mutual TLS (building and installing them first if needed)…');
+  stack = await startPantryStack({ runtime: 'process' }).catch(async (err: Error) => {
+    console.log(`Envoy did not start (${err.message.split('\n')[0]}); the server takes mutual TLS itself instead.`);
+    return startPantryStack({ runtime: 'process', proxy: 'none' });
+  });
 } catch (err) {
   console.error(`\nThe demo could not start the Go server: ${(err as Error).message}`);
   console.error('\nTo run the quickstart against a server you already have:');
@@ -26,7 +30,7 @@ try {
 }
 // Dial by name: the dev server certificate names localhost, and TLS sends no IP address as SNI.
 const address = stack.address.replace('127.0.0.1', 'localhost');
-console.log(`Server on ${address}, certificates in ${stack.certDir}\n`);
+console.log(`${stack.proxy === 'envoy' ? 'Envoy' : 'Server'} on ${address}, certificates in ${stack.certDir}\n`);
 const status = runQuickstart({ PANTRY_ADDRESS: address, PANTRY_CERT_DIR: stack.certDir });
 await stack.stop();
 process.exit(status);

@@ -111,11 +111,28 @@ export function nextRetry(input: {
   const codeRetryable = policy.retryableCodes.includes(error.code) || (error.code === Code.RESOURCE_EXHAUSTED && pushback !== undefined);
   if (!codeRetryable) return { retry: false, reason: `${error.codeName} is not retryable` };
   if (attempt >= policy.maxAttempts) return { retry: false, reason: `${policy.maxAttempts} attempts made` };
-  if (!input.throttleAllows) return { retry: false, reason: 'retry throttle engaged (too many recent failures)' };
+  // A first attempt refused before processing (a proxy draining its connection) is retried at once
+  // and does not need the throttle: it is no sign of a failing server (gRFC A6 transparent retry).
+  const transparent = isTransparentRetry(error, attempt);
+  if (!input.throttleAllows && !transparent) return { retry: false, reason: 'retry throttle engaged (too many recent failures)' };
   const bound = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1));
-  const delayMs = pushback ?? Math.round((input.random ?? Math.random)() * bound);
+  const delayMs = transparent ? 0 : (pushback ?? Math.round((input.random ?? Math.random)() * bound));
   if (input.now + delayMs >= input.deadline) return { retry: false, reason: `the next backoff (${delayMs} ms) would pass the deadline` };
   return { retry: true, delayMs };
+}
+
+/**
+ * True for the first attempt of a call refused with HTTP/2 REFUSED_STREAM (grpc-js: "Stream refused
+ * by server"), as Envoy does to a stream that races its GOAWAY: retried at once, not charged to the
+ * throttle. Later refusals are ordinary failures, so a proxy that refuses every call (HAProxy with
+ * its backend gone) still meets the backoff and the throttle. Only calls that may be retried at
+ * all get here: HAProxy also answers REFUSED_STREAM after the server applied a call.
+ *
+ * @example
+ * isTransparentRetry(err, 1) // true for UNAVAILABLE "Stream refused by server" on attempt 1
+ */
+export function isTransparentRetry(error: unknown, attempt: number): boolean {
+  return attempt === 1 && error instanceof PantryError && error.code === Code.UNAVAILABLE && error.details === 'Stream refused by server';
 }
 
 /** The server's pushback in ms, `'stop'` for a negative or malformed one, `undefined` for none. */

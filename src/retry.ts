@@ -2,7 +2,7 @@ import pRetry from 'p-retry';
 import { cancellation } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
 import { PantryError } from './pantry-error.js';
-import { isRetrySafe, nextRetry, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { isRetrySafe, isTransparentRetry, nextRetry, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import type { RetryThrottle } from './retry-throttle.js';
 import type { Tracer } from './trace.js';
 
@@ -43,8 +43,8 @@ async function retryAfterFirstFailure(
   tracer: Tracer,
   succeeded: (res: CallResponse) => CallResponse,
 ): Promise<CallResponse> {
-  const countFailure = (error: unknown) => {
-    if (error instanceof PantryError && policy.retryableCodes.includes(error.code)) throttle.onFailure();
+  const countFailure = (error: unknown, attempt: number) => {
+    if (error instanceof PantryError && policy.retryableCodes.includes(error.code) && !isTransparentRetry(error, attempt)) throttle.onFailure();
   };
   const retryAfter = async (error: Error, attempt: number): Promise<boolean> => {
     const decision = nextRetry({ error, attempt, policy, deadline: req.deadline, now: Date.now(), throttleAllows: throttle.allowsRetry() });
@@ -53,7 +53,7 @@ async function retryAfterFirstFailure(
     await sleep(decision.delayMs, req);
     return true;
   };
-  countFailure(firstError);
+  countFailure(firstError, 1);
   if (!(await retryAfter(firstError as Error, 1))) throw firstError;
   // p-retry numbers its attempts from 1; ours continue from 2.
   return pRetry(
@@ -65,7 +65,7 @@ async function retryAfterFirstFailure(
       retries: policy.maxAttempts - 2,
       minTimeout: 0, // the delay is slept in shouldRetry, where pushback and the deadline are known
       signal: req.signal,
-      onFailedAttempt: ({ error }) => countFailure(error),
+      onFailedAttempt: ({ error, attemptNumber }) => countFailure(error, attemptNumber + 1),
       shouldRetry: ({ error, attemptNumber }) => retryAfter(error, attemptNumber + 1),
     },
   );

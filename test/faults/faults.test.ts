@@ -89,7 +89,7 @@ async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () =
   });
   expect(duplicates).toBe(0);
   expect(lost).toBe(0);
-  if (noFailures) expect(result.failedByCode).toEqual({});
+  if (noFailures) expect(result.failedByCode, JSON.stringify(result.outcomes.filter((o) => !o.ok).slice(0, 5))).toEqual({});
   expect(Object.keys(result.failedByCode).every((c) => c === 'UNAVAILABLE' || c === 'DEADLINE_EXCEEDED')).toBe(true);
   expect(appliedButFailed).toBeLessThanOrEqual(result.calls - result.succeeded);
   expect(result.succeeded).toBeGreaterThan(result.calls / 2);
@@ -165,12 +165,14 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     expect(down.succeeded).toBe(0);
     expect(ratio).toBeLessThanOrEqual(1.1);
     expect(down.outcomes.filter((o) => !o.ok).every((o) => /the proxy has no gRPC server to forward to|nothing accepts/.test(o.hint ?? ''))).toBe(true);
-    expect(failedFastMs).toBeLessThan(100);
+    expect(failedFastMs).toBeLessThan(FULL ? 100 : 500);
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
-    expect(recoveredMs).toBeLessThan(1_000);
+    expect(recoveredMs).toBeLessThan(FULL ? 1_000 : 3_000);
   });
 
-  it('4. slow server: deadlines land within 50 ms; cancelled calls free their resources', async () => {
+  // The tight bound belongs to the full run on a quiet machine; at CI size it must hold on a loaded one.
+  const OVERSHOOT_MS = FULL ? 50 : 250;
+  it(`4. slow server: deadlines land within ${OVERSHOOT_MS} ms; cancelled calls free their resources`, async () => {
     const s = await stack();
     await using client = createClient(s.address, s.certDir, { logger: silent });
     await client.hello.hello({});
@@ -197,7 +199,7 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
       notes: `deadline overshoot p99 ${p99Overshoot.toFixed(1)} ms; active handles ${JSON.stringify(before)} before, ${JSON.stringify(after)} after cancelling`,
     });
     expect(Object.keys(result.failedByCode)).toEqual(['DEADLINE_EXCEEDED']);
-    expect(p99Overshoot).toBeLessThan(50);
+    expect(p99Overshoot).toBeLessThan(OVERSHOOT_MS);
     expect(aborted.every((c) => c === 'CANCELLED')).toBe(true);
     expect(grown(before, after)).toEqual([]);
   });
@@ -277,16 +279,18 @@ function reliabilityDoc(md: string): string {
   const cpu = (cpus()[0]?.model ?? 'unknown CPU').replace(/\s+/g, ' ');
   return `# Reliability under faults
 
-Written by \`npm run test:faults\` (test/faults/faults.test.ts, full size) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} vCPU (${cpu}), Node ${process.version}, the Go server and HAProxy as local processes on loopback, client and server sharing the machine. \`npm test\` runs the same scenarios at a smaller size.
+Written by \`npm run test:faults\` (test/faults/faults.test.ts, full size) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} vCPU (${cpu}), Node ${process.version}, the Go server and Envoy 1.40 (HAProxy for its own row) as local processes on loopback, client and server sharing the machine. \`npm test\` runs the same scenarios at a smaller size.
 
 ${md}
 
 How to read it:
 - **duplicates / lost acknowledged writes**: after the run, every food the load added is listed from the server; a name stored twice is a duplicate, an AddFood the client saw succeed but the server does not have is lost. Both must be 0. "Applied but reported failed" counts writes the server kept although the client gave up (deadline or retries spent) — never more than the failed calls.
 - **server restart**: the Go process is killed with SIGKILL mid-run and started again on the same address with its data file (\`startPantryStack({ persist: true })\`); AddFood requests carry a request_id that the client fills in once, so a retry after the restart returns the stored item.
-- **proxy restart**: HAProxy is killed with SIGKILL and started again; the client reconnects within a second (its reconnect backoff is capped at 1 s).
+- **Envoy / HAProxy killed and restarted**: the proxy is killed with SIGKILL and started again on the same address; the client reconnects within a second (its reconnect backoff is capped at 1 s). Calls in flight fail with UNAVAILABLE and are retried when safe.
+- **Envoy hot restart (drain)**: \`restartProxy({ graceful: true })\`, as an operator restarts Envoy: a new Envoy (\`--restart-epoch 1\`) takes over the listening socket, the old one drains its connections (GOAWAY, \`--drain-time-s 2\`) and exits. Not one call may fail.
+- **Envoy max_connection_duration 1 s (GOAWAY)**: the shipped config with every downstream connection closed gracefully after 1 s instead of 10 minutes, so the client is sent GOAWAY and reconnects many times under load. Not one call may fail; Envoy's \`downstream_cx_max_duration_reached\` counter proves the connections were cycled.
 - Closed-loop runs (restarts) keep 32 calls in flight: while a part is down, calls fail fast, so failures are counted in the thousands though the outage lasts ${SIZE.downMs / 1000} s.
-- The bad-input matrix (test/unit/create-client-validation.test.ts, test/integration/bad-requests.test.ts), the secret scan of all test output (test/setup/no-secrets-in-output.ts) and the property-based tests of the retry scheduler (test/unit/retry-properties.test.ts) run in \`npm test\`.
+- The bad-input matrix (test/unit/create-client-validation.test.ts, test/integration/bad-requests.test.ts), the secret scan of all test output and harness process logs (test/setup/count-reporter.ts, test/setup/no-secrets-in-output.ts) and the property-based tests of the retry scheduler (test/unit/retry-properties.test.ts) run in \`npm test\`.
 `;
 }
 
