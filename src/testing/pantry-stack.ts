@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAddress } from '../address.js';
+import { createClient } from '../create-client.js';
 import { loadTlsMaterial } from '../tls-material.js';
 import { probeTls, type TlsProbeResult } from '../tls-probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
@@ -145,8 +146,8 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       tls,
       logs: () => started.logs(),
       stopServer: () => started.kill('server'),
-      startServer: () => started.start('server'),
-      restartServer: (o = {}) => restart(started, 'server', o.downMs ?? 0),
+      startServer: () => started.start('server').then(() => servingAgain(parts!.address, certDir)),
+      restartServer: (o = {}) => restart(started, 'server', o.downMs ?? 0).then(() => servingAgain(parts!.address, certDir)),
       restartProxy: (o = {}) => {
         if (proxy === 'none') return Promise.reject(new Error('restartProxy: this stack has no proxy (proxy: "none")'));
         return o.graceful ? started.gracefulRestartProxy() : restart(started, 'proxy', o.downMs ?? 0);
@@ -164,6 +165,26 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     await parts?.stop().catch(() => {});
     await rm(workDir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * Resolves once a Hello through the stack's front address succeeds again: a proxy may still route
+ * to the server's old address for a moment (Envoy re-resolves a restarted container's name every
+ * few seconds), and `startServer()` promises a stack that serves.
+ */
+async function servingAgain(address: string, certDir: string, timeoutMs = 20_000): Promise<void> {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const client = createClient({ address, certDir, retry: false, deadlineMs: 1_000, logger: silent, watchCertificates: false });
+  try {
+    for (const until = Date.now() + timeoutMs; ; ) {
+      const err = await client.hello.hello({}).then(() => undefined, (e: Error) => e);
+      if (!err) return;
+      if (Date.now() > until) throw new Error(`the server started but ${address} does not serve Hello within ${timeoutMs} ms: ${err.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    client.close();
   }
 }
 

@@ -19,8 +19,10 @@ beforeAll(async () => {
   const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: PACKAGE_ROOT, maxBuffer: 16 << 20 });
   tarball = join(app, stdout.trim().split('\n').at(-1)!);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'pantry-app', private: true, type: 'module' }));
-  const { devDependencies } = (await import(join(PACKAGE_ROOT, 'package.json'), { with: { type: 'json' } })).default as { devDependencies: Record<string, string> };
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, `typescript@${devDependencies.typescript}`, `@types/node@${devDependencies['@types/node']}`], { cwd: app, maxBuffer: 16 << 20 });
+  const { devDependencies: dev } = (await import(join(PACKAGE_ROOT, 'package.json'), { with: { type: 'json' } })).default as { devDependencies: Record<string, string> };
+  // The harness's optional peers too, as an app testing with @pantry/client/testing installs them.
+  const peers = ['typescript', '@types/node', 'testcontainers', '@peculiar/x509', 'reflect-metadata'].map((p) => `${p}@${dev[p]}`);
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], { cwd: app, maxBuffer: 16 << 20 });
   stack = await startPantryStack({ runtime: 'process', proxy: 'none' });
 }, 240_000);
 
@@ -39,6 +41,8 @@ describe('the published package', () => {
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/server/cmd/pantry-server/main.go');
     expect(files).toContain('package/deploy/haproxy/haproxy.cfg');
+    expect(files).toContain('package/deploy/envoy/envoy.yaml');
+    expect(files).toContain('package/deploy/envoy/pitfalls/no-alpn.yaml');
     expect(files.filter((f) => /_test\.go$|\.test\.ts$|^package\/(src|test|bench|examples)\/|\.map$/.test(f))).toEqual([]);
   });
 
@@ -72,6 +76,24 @@ client.close();
     const { stdout } = await run(process.execPath, [join(app, 'app.cjs')], { cwd: app, env: { ...process.env, PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir } });
     expect(stdout.trim()).toBe('Hello, cjs!');
   });
+
+  it('starts its harness behind real Envoy from the installed package (no envoy on PATH) and calls through it', async () => {
+    await writeFile(
+      join(app, 'harness.mjs'),
+      `import { createClient } from '@pantry/client';
+import { startPantryStack, ENVOY_VERSION } from '@pantry/client/testing';
+const stack = await startPantryStack({ runtime: 'process' });
+const client = createClient(stack.address, stack.certDir);
+const { message } = await client.hello.hello({ name: 'packed' });
+console.log(stack.proxy, ENVOY_VERSION, stack.tls.alpn, message);
+client.close();
+await stack.stop();
+`,
+    );
+    const path = (process.env.PATH ?? '').split(':').filter((d) => !/envoy/.test(d)).join(':');
+    const { stdout } = await run(process.execPath, [join(app, 'harness.mjs')], { cwd: app, env: { ...process.env, PATH: path, PANTRY_ENVOY_BIN: '', PANTRY_SERVER_BIN: '' }, timeout: 180_000 });
+    expect(stdout.trim().split('\n').pop()).toBe('envoy 1.40.0 h2 Hello, packed!');
+  }, 200_000);
 
   it('ships a working pantry-client command', async () => {
     const { stdout } = await run(join(app, 'node_modules', '.bin', 'pantry-client'), ['--help']);
