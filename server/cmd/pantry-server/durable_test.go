@@ -17,12 +17,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
+	"pantry/server/internal/testutil"
 )
 
 // TestDataFileSurvivesSIGKILL runs the real binary with -data-file, kills it
@@ -263,12 +263,7 @@ func (p *serverProcess) stderr(t *testing.T) string {
 
 func connect(t *testing.T, addr string) pantryv1.FoodStorageServiceClient {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return pantryv1.NewFoodStorageServiceClient(conn)
+	return pantryv1.NewFoodStorageServiceClient(testutil.Dial(t, addr, nil))
 }
 
 func listAll(t *testing.T, c pantryv1.FoodStorageServiceClient) []*pantryv1.Food {

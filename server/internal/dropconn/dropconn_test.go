@@ -4,13 +4,12 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"pantry/server/internal/testutil"
 )
 
 func TestDrop(t *testing.T) {
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testutil.Listen(t)
 	tr := NewTracker()
 	l := tr.Listener(raw)
 	defer l.Close()

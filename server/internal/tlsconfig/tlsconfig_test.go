@@ -7,15 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"pantry/server/internal/testcerts"
+	"pantry/server/internal/testutil"
 )
 
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	files, err := testcerts.Write(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.Certs(t, dir)
 	notPEM := filepath.Join(dir, "not.pem")
 	os.WriteFile(notPEM, []byte("hello"), 0o600)
 
