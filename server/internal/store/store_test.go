@@ -2,8 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -195,51 +193,4 @@ func TestUpdate(t *testing.T) {
 			t.Fatalf("quantity = %d, want 9 kept", got.Quantity)
 		}
 	})
-}
-
-func TestConcurrentWrites(t *testing.T) {
-	const goroutines, perGoroutine, spare = 16, 50, 10
-	s := New()
-	// Enough stock for one unit per shared key, one per own key, and spare.
-	stock, _, _ := s.Add("", water(perGoroutine+goroutines*perGoroutine+spare))
-	sharedIDs := make(chan string, goroutines*perGoroutine)
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			for i := range perGoroutine {
-				// Every goroutine adds and consumes under keys it shares with
-				// all the others and under keys of its own, and reads.
-				f, _, _ := s.Add(fmt.Sprint("shared-", i), water(1))
-				sharedIDs <- f.ID
-				s.Add(fmt.Sprintf("own-%d-%d", g, i), water(1))
-				s.Consume(fmt.Sprint("shared-", i), stock.ID, 1)
-				s.Consume(fmt.Sprintf("own-%d-%d", g, i), stock.ID, 1)
-				s.List(Query{Limit: 10})
-				s.Get(stock.ID)
-			}
-		})
-	}
-	wg.Wait()
-	close(sharedIDs)
-
-	distinct := map[string]bool{}
-	for id := range sharedIDs {
-		distinct[id] = true
-	}
-	got, _ := s.Get(stock.ID)
-	tests := []struct {
-		name      string
-		got, want int
-	}{
-		{"each shared add key stored exactly one food", len(distinct), perGoroutine},
-		{"each own add key stored one food", s.Len(), 1 + perGoroutine + goroutines*perGoroutine},
-		{"each consume key took exactly one unit", int(got.Quantity), spare},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.got != tt.want {
-				t.Fatalf("got %d, want %d", tt.got, tt.want)
-			}
-		})
-	}
 }
