@@ -14,7 +14,9 @@ import (
 
 func TestShutdown(t *testing.T) {
 	st := store.New()
-	st.Add("", store.Food{Name: "缶詰", BestBefore: time.Now().UTC().Format("2006-01-02")})
+	if _, _, err := st.Add("", store.Food{Name: "缶詰", BestBefore: time.Now().UTC().Format("2006-01-02")}); err != nil {
+		t.Fatal(err)
+	}
 	lis := testutil.Listen(t)
 	srv := New(Config{Store: st, Log: t.Output()})
 	served := make(chan error, 1)

@@ -89,8 +89,10 @@ func TestUpdateFoodMask(t *testing.T) {
 
 func TestListFoodsPagesThroughEverything(t *testing.T) {
 	s := NewFoodStorage(store.New(), fixedClock)
-	for range 7 {
-		s.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood()})
+	for i := range 7 {
+		if _, err := s.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood()}); err != nil {
+			t.Fatalf("AddFood %d: got %v, want nil", i+1, err)
+		}
 	}
 	tests := []struct {
 		name      string

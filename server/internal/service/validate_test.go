@@ -25,7 +25,9 @@ func fixedClock() time.Time { return today }
 func newService(t *testing.T) *FoodStorage {
 	t.Helper()
 	st := store.New()
-	st.Add("", store.Food{Name: "保存水 2L", Category: pantryv1.Category_CATEGORY_WATER, Quantity: 2, Unit: "bottle"})
+	if _, _, err := st.Add("", store.Food{Name: "保存水 2L", Category: pantryv1.Category_CATEGORY_WATER, Quantity: 2, Unit: "bottle"}); err != nil {
+		t.Fatal(err)
+	}
 	return NewFoodStorage(st, fixedClock)
 }
 

@@ -23,8 +23,8 @@ func water(qty int32) Food {
 
 func TestAddAssignsSortableIDsAndTimes(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	a, _, _ := s.Add("", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
-	b, _, _ := s.Add("", Food{Name: "b"})
+	a := add(t, s, "", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
+	b := add(t, s, "", Food{Name: "b"})
 	tests := []struct {
 		name      string
 		got, want any
@@ -65,7 +65,10 @@ func TestAddIdempotency(t *testing.T) {
 			var out Outcome
 			for _, rid := range tt.requestIDs {
 				var f Food
-				f, out, _ = s.Add(rid, water(1))
+				var err error
+				if f, out, err = s.Add(rid, water(1)); err != nil {
+					t.Fatalf("Add(%q): got %v, want nil", rid, err)
+				}
 				ids = append(ids, f.ID)
 			}
 			if s.Len() != tt.wantStored {
@@ -84,9 +87,9 @@ func TestAddIdempotency(t *testing.T) {
 func TestRequestIDsAreForgottenAfterTheirLimits(t *testing.T) {
 	now := t0
 	s := New(WithClock(func() time.Time { return now }), WithKeyLimits(2, time.Hour))
-	first, _, _ := s.Add("old", water(1))
-	s.Add("b", water(1))
-	s.Add("c", water(1))
+	first := add(t, s, "old", water(1))
+	add(t, s, "b", water(1))
+	add(t, s, "c", water(1))
 	t.Run("a key pushed out by newer keys is applied again", func(t *testing.T) {
 		again, out, _ := s.Add("old", water(1))
 		if out.Replayed || again.ID == first.ID {
@@ -94,7 +97,7 @@ func TestRequestIDsAreForgottenAfterTheirLimits(t *testing.T) {
 		}
 	})
 	t.Run("a key older than the time to live is applied again", func(t *testing.T) {
-		f, _, _ := s.Add("late", water(1))
+		f := add(t, s, "late", water(1))
 		now = now.Add(time.Hour)
 		again, out, _ := s.Add("late", water(1))
 		if out.Replayed || again.ID == f.ID {
@@ -122,7 +125,7 @@ func TestConsume(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New()
-			f, _, _ := s.Add("", water(tt.stock))
+			f := add(t, s, "", water(tt.stock))
 			var err error
 			for _, n := range tt.calls {
 				_, _, err = s.Consume(tt.requestID, f.ID, n)
@@ -171,7 +174,7 @@ func TestUnknownIDs(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	f, _, _ := s.Add("", water(3))
+	f := add(t, s, "", water(3))
 	t.Run("a change is stored and bumps updated_at", func(t *testing.T) {
 		got, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 9; return nil })
 		if err != nil || got.Quantity != 9 || !got.UpdatedAt.After(f.UpdatedAt) {
