@@ -53,10 +53,10 @@ func TestCommandLineMistakes(t *testing.T) {
 			var stdout strings.Builder
 			err := run(t.Context(), tt.args, &stdout, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				t.Fatalf("err: got %v, want one containing %q", err, tt.wantErr)
 			}
 			if stdout.Len() > 0 {
-				t.Fatalf("printed %q to stdout", stdout.String())
+				t.Fatalf("stdout: got %q, want nothing", stdout.String())
 			}
 		})
 	}
@@ -98,22 +98,22 @@ func TestServing(t *testing.T) {
 			}
 			m := regexp.MustCompile(tt.line).FindStringSubmatch(line)
 			if m == nil {
-				t.Fatalf("stdout line %q does not match %s", line, tt.line)
+				t.Fatalf("stdout line: got %q, want a match of %s", line, tt.line)
 			}
 
 			conn := testutil.Dial(t, "127.0.0.1:"+m[1], tt.creds)
 			if _, err := hellov1.NewHelloServiceClient(conn).Hello(ctx, &hellov1.HelloRequest{}); err != nil {
-				t.Fatalf("Hello = %v", err)
+				t.Fatalf("Hello: got %v, want nil", err)
 			}
 
 			cancel() // as SIGTERM does
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Fatalf("run = %v, want nil after a graceful stop", err)
+					t.Fatalf("run: got %v, want nil after a graceful stop", err)
 				}
 			case <-time.After(10 * time.Second):
-				t.Fatal("run did not return after the stop signal")
+				t.Fatal("run after the stop signal: got no return within 10s, want nil")
 			}
 		})
 	}

@@ -39,7 +39,7 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("shutdown does not wait out the grace period because of a follower", func(t *testing.T) {
 		if took > 5*time.Second {
-			t.Fatalf("shutdown took %v, want at most 5s", took)
+			t.Fatalf("shutdown took: got %v, want at most 5s", took)
 		}
 	})
 	t.Run("the follower is told to watch again with UNAVAILABLE", func(t *testing.T) {

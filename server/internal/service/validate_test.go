@@ -182,7 +182,7 @@ func TestRequestErrors(t *testing.T) {
 				}
 			}
 			if !slices.Equal(fields, tt.wantFields) {
-				t.Fatalf("BadRequest fields = %v, want %v", fields, tt.wantFields)
+				t.Fatalf("BadRequest fields: got %v, want %v", fields, tt.wantFields)
 			}
 		})
 	}
@@ -214,7 +214,7 @@ func TestErrorDetails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ds := status.Convert(tt.err()).Details()
 			if len(ds) != 1 || !tt.want(ds) {
-				t.Fatalf("details = %v", ds)
+				t.Fatalf("details: got %v, want the documented ones", ds)
 			}
 		})
 	}

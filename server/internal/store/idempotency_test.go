@@ -53,10 +53,10 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 				t.Fatalf("got %+v %v, want a RequestIDReusedError for k and %s", out, err, tt.op)
 			}
 			if got := all(s); len(got) != len(before) || got[len(got)-1] != before[len(before)-1] {
-				t.Fatalf("foods changed to %+v, want %+v", got, before)
+				t.Fatalf("foods: got %+v, want %+v unchanged", got, before)
 			}
 			if got, _ := s.Get(b.ID); got != b {
-				t.Fatalf("the other food changed to %+v, want %+v", got, b)
+				t.Fatalf("the other food: got %+v, want %+v unchanged", got, b)
 			}
 			// The refused request was not an attempt of the key's request.
 			out, err = tt.same(s, a.ID)

@@ -55,12 +55,12 @@ func TestRestartRestores(t *testing.T) {
 			before := all(s)
 			s = restart(s)
 			if got := all(s); !slices.Equal(got, before) {
-				t.Fatalf("after restart:\n%+v\nwant\n%+v", got, before)
+				t.Fatalf("after restart: got\n%+v\nwant\n%+v", got, before)
 			}
 			consume(t, s, "", c.ID, 1)
 			s = restart(s) // a second restart replays what the first one appended
 			if got, _ := s.Get(c.ID); got.Quantity != 3 {
-				t.Fatalf("quantity after two restarts = %d, want 3", got.Quantity)
+				t.Fatalf("quantity after two restarts: got %d, want 3", got.Quantity)
 			}
 		}},
 		{"ids continue after the highest, also when that food was deleted", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -70,7 +70,7 @@ func TestRestartRestores(t *testing.T) {
 			del(t, s, "", last.ID)
 			s = restart(s)
 			if f := add(t, s, "", water(1)); f.ID != "food-00000004" {
-				t.Fatalf("new id = %s, want food-00000004", f.ID)
+				t.Fatalf("new id: got %s, want food-00000004", f.ID)
 			}
 		}},
 		{"an AddFood request_id repeated after a restart returns the original food", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -81,7 +81,7 @@ func TestRestartRestores(t *testing.T) {
 				t.Fatalf("got %+v %+v %v, want %+v replayed on attempt 2", got, out, err, orig)
 			}
 			if s.Len() != 1 {
-				t.Fatalf("stored %d foods, want 1", s.Len())
+				t.Fatalf("foods stored: got %d, want 1", s.Len())
 			}
 		}},
 		{"a ConsumeFood request_id repeated after a restart returns the original food and takes nothing", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -93,7 +93,7 @@ func TestRestartRestores(t *testing.T) {
 				t.Fatalf("got %+v %+v %v, want %+v replayed", got, out, err, orig)
 			}
 			if now, _ := s.Get(f.ID); now.Quantity != 3 {
-				t.Fatalf("quantity = %d, want 3", now.Quantity)
+				t.Fatalf("quantity: got %d, want 3", now.Quantity)
 			}
 		}},
 		{"a request_id reused with another request after a restart is still refused", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -111,7 +111,7 @@ func TestRestartRestores(t *testing.T) {
 				t.Fatalf("Delete got %v, want a RequestIDReusedError", err)
 			}
 			if s.Len() != 0 {
-				t.Fatalf("stored %d foods, want 0", s.Len())
+				t.Fatalf("foods stored: got %d, want 0", s.Len())
 			}
 		}},
 		{"a DeleteFood request_id repeated after a restart answers OK again", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
@@ -128,7 +128,7 @@ func TestRestartRestores(t *testing.T) {
 		{"a request_id whose attempt failed before the restart is applied after it", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
 			f := add(t, s, "", water(5))
 			if _, _, err := s.Consume("c2", f.ID, 10); err == nil {
-				t.Fatal("consuming 10 of 5 succeeded")
+				t.Fatal("consuming 10 of 5: got success, want an InsufficientStockError")
 			}
 			s = restart(s)
 			got, out, err := s.Consume("c2", f.ID, 1)
@@ -149,11 +149,11 @@ func TestRestartRestores(t *testing.T) {
 			s.Close()
 			b, _ := os.ReadFile(path)
 			if n := strings.Count(string(b), "\n"); n != 4 {
-				t.Fatalf("file has %d lines, want 4:\n%s", n, b)
+				t.Fatalf("lines in the file: got %d, want 4:\n%s", n, b)
 			}
 			_, rec := open(t, path)
 			if rec != (Recovery{Records: 4}) {
-				t.Fatalf("recovery = %+v, want 4 records", rec)
+				t.Fatalf("recovery: got %+v, want 4 records", rec)
 			}
 		}},
 	}
@@ -163,7 +163,7 @@ func TestRestartRestores(t *testing.T) {
 			clock := WithClock(fakeClock()) // one clock across restarts
 			s, rec := open(t, path, clock)
 			if rec != (Recovery{}) || s.Len() != 0 {
-				t.Fatalf("a new data file opened with %+v and %d foods", rec, s.Len())
+				t.Fatalf("new data file: got %+v and %d foods, want an empty recovery and none", rec, s.Len())
 			}
 			tt.run(t, s, path, func(s *Store) *Store { return restart(t, s, path, clock) })
 		})
@@ -286,7 +286,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			if tt.wantErr != "" {
 				var ce *CorruptError
 				if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
-					t.Fatalf("err = %v, want a CorruptError naming %s and containing %q", err, path, tt.wantErr)
+					t.Fatalf("err: got %v, want a CorruptError naming %s and containing %q", err, path, tt.wantErr)
 				}
 				return
 			}
@@ -295,7 +295,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			}
 			defer s.Close()
 			if s.Len() != tt.wantFoods || rec.TornBytes != tt.wantTorn {
-				t.Fatalf("opened with %d foods and %+v, want %d foods and %d torn bytes", s.Len(), rec, tt.wantFoods, tt.wantTorn)
+				t.Fatalf("opened: got %d foods and %+v, want %d foods and %d torn bytes", s.Len(), rec, tt.wantFoods, tt.wantTorn)
 			}
 			// The torn line is cut off: what is added now replays after it.
 			added, _, err := s.Add("", water(1))
@@ -304,7 +304,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			}
 			s = restart(t, s, path)
 			if got, err := s.Get(added.ID); err != nil || got.ID != added.ID || s.Len() != tt.wantFoods+1 {
-				t.Fatalf("after adding %s and restarting: %v, %d foods, want %d", added.ID, err, s.Len(), tt.wantFoods+1)
+				t.Fatalf("after adding %s and restarting: got %v and %d foods, want nil and %d", added.ID, err, s.Len(), tt.wantFoods+1)
 			}
 		})
 	}
@@ -331,16 +331,16 @@ func TestClosedDataFile(t *testing.T) {
 		t.Run(tt.name+" with a WriteError and changes nothing", func(t *testing.T) {
 			var we *WriteError
 			if err := tt.call(); !errors.As(err, &we) || !errors.Is(err, os.ErrClosed) {
-				t.Fatalf("err = %v, want a WriteError of a closed file", err)
+				t.Fatalf("err: got %v, want a WriteError of a closed file", err)
 			}
 			if got := all(s); len(got) != 1 || got[0] != f {
-				t.Fatalf("stock = %+v, want only %+v", got, f)
+				t.Fatalf("stock: got %+v, want only %+v", got, f)
 			}
 		})
 	}
 	t.Run("a failed request_id is not remembered", func(t *testing.T) {
 		if _, out, _ := s.Add("r", water(1)); out.Replayed {
-			t.Fatal("a failed Add was replayed")
+			t.Fatal("Add after a failed Add with its request ID: got replayed, want applied anew")
 		}
 	})
 }

@@ -97,13 +97,13 @@ func TestDeleteCompactsTheOrder(t *testing.T) {
 	}
 	t.Run("the order index shrinks once most IDs are deleted", func(t *testing.T) {
 		if len(s.order) > 50 {
-			t.Fatalf("order holds %d IDs for %d foods", len(s.order), s.Len())
+			t.Fatalf("order: got %d IDs for %d foods, want at most 50", len(s.order), s.Len())
 		}
 	})
 	t.Run("the remaining foods still list in order", func(t *testing.T) {
 		foods, _ := s.List(Query{Limit: 100})
 		if len(foods) != 10 || foods[0].ID != "food-00000091" {
-			t.Fatalf("got %d foods starting %v", len(foods), foods[0].ID)
+			t.Fatalf("got %d foods starting %v, want 10 starting food-00000091", len(foods), foods[0].ID)
 		}
 	})
 }

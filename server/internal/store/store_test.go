@@ -72,13 +72,13 @@ func TestAddIdempotency(t *testing.T) {
 				ids = append(ids, f.ID)
 			}
 			if s.Len() != tt.wantStored {
-				t.Errorf("stored %d foods, want %d", s.Len(), tt.wantStored)
+				t.Errorf("foods stored: got %d, want %d", s.Len(), tt.wantStored)
 			}
 			if out != tt.wantLast {
-				t.Errorf("last outcome = %+v, want %+v", out, tt.wantLast)
+				t.Errorf("last outcome: got %+v, want %+v", out, tt.wantLast)
 			}
 			if same := ids[0] == ids[len(ids)-1]; same != tt.wantSameIDs {
-				t.Errorf("IDs %v: same = %v, want %v", ids, same, tt.wantSameIDs)
+				t.Errorf("IDs %v all the same: got %v, want %v", ids, same, tt.wantSameIDs)
 			}
 		})
 	}
@@ -133,14 +133,14 @@ func TestConsume(t *testing.T) {
 			var ise *InsufficientStockError
 			if tt.wantErr != nil {
 				if !errors.As(err, &ise) || err.Error() != tt.wantErr.Error() {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+					t.Fatalf("err: got %v, want %v", err, tt.wantErr)
 				}
 			} else if err != nil {
-				t.Fatalf("err = %v", err)
+				t.Fatalf("err: got %v, want nil", err)
 			}
 			got, _ := s.Get(f.ID)
 			if got.Quantity != tt.wantQty {
-				t.Fatalf("quantity = %d, want %d", got.Quantity, tt.wantQty)
+				t.Fatalf("quantity: got %d, want %d", got.Quantity, tt.wantQty)
 			}
 		})
 	}
@@ -166,7 +166,7 @@ func TestUnknownIDs(t *testing.T) {
 			err := tt.call()
 			var nf *NotFoundError
 			if !errors.As(err, &nf) || err.Error() != `food "food-00000042" not found` {
-				t.Fatalf("err = %v, want NotFoundError for %s", err, id)
+				t.Fatalf("err: got %v, want NotFoundError for %s", err, id)
 			}
 		})
 	}
@@ -178,22 +178,22 @@ func TestUpdate(t *testing.T) {
 	t.Run("a change is stored and bumps updated_at", func(t *testing.T) {
 		got, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 9; return nil })
 		if err != nil || got.Quantity != 9 || !got.UpdatedAt.After(f.UpdatedAt) {
-			t.Fatalf("got %+v, %v", got, err)
+			t.Fatalf("got %+v, %v; want quantity 9 and a later updated_at", got, err)
 		}
 	})
 	t.Run("a change cannot alter id or created_at", func(t *testing.T) {
 		got, _ := s.Update(f.ID, func(g *Food) error { g.ID, g.CreatedAt = "x", time.Time{}; return nil })
 		if got.ID != f.ID || !got.CreatedAt.Equal(f.CreatedAt) {
-			t.Fatalf("got %+v", got)
+			t.Fatalf("got %+v, want id %s and created_at %v", got, f.ID, f.CreatedAt)
 		}
 	})
 	t.Run("a change that returns an error is not stored", func(t *testing.T) {
 		boom := errors.New("boom")
 		if _, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 1; return boom }); err != boom {
-			t.Fatalf("err = %v, want boom", err)
+			t.Fatalf("err: got %v, want boom", err)
 		}
 		if got, _ := s.Get(f.ID); got.Quantity != 9 {
-			t.Fatalf("quantity = %d, want 9 kept", got.Quantity)
+			t.Fatalf("quantity: got %d, want 9 kept", got.Quantity)
 		}
 	})
 }

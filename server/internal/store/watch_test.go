@@ -17,7 +17,7 @@ func TestSubscribe(t *testing.T) {
 			snap, sub := s.Subscribe(4, dated)
 			defer sub.Close()
 			if len(snap) != 1 || snap[0].Name != "a" {
-				t.Fatalf("snapshot = %v", names(snap))
+				t.Fatalf("snapshot: got %v, want [a]", names(snap))
 			}
 		}},
 		{"adds, updates and consumptions after it are delivered in order", func(t *testing.T, s *Store) {
@@ -37,7 +37,7 @@ func TestSubscribe(t *testing.T) {
 			}
 			select {
 			case f := <-sub.Changes():
-				t.Fatalf("a delete was delivered as %v", f)
+				t.Fatalf("after the delete: got %v delivered, want nothing", f)
 			default:
 			}
 		}},
@@ -51,7 +51,7 @@ func TestSubscribe(t *testing.T) {
 				n++
 			}
 			if n != 2 || sub.Err() != ErrLagged || s.Subscribers() != 0 {
-				t.Fatalf("got %d changes, err %v, %d subscribers", n, sub.Err(), s.Subscribers())
+				t.Fatalf("got %d changes, err %v, %d subscribers; want 2, ErrLagged, 0", n, sub.Err(), s.Subscribers())
 			}
 			sub.Close() // harmless after the store closed it
 		}},
@@ -61,7 +61,7 @@ func TestSubscribe(t *testing.T) {
 			sub.Close()
 			add(t, s, "", water(1))
 			if _, ok := <-sub.Changes(); ok || s.Subscribers() != 0 || sub.Err() != nil {
-				t.Fatalf("subscription still open")
+				t.Fatalf("after Close: got an open subscription (%d subscribers, err %v), want it closed", s.Subscribers(), sub.Err())
 			}
 		}},
 	}
