@@ -46,7 +46,7 @@ func TestCache(t *testing.T) {
 			}
 			for i, want := range []bool{false, false, true, true, true} {
 				if got := c.Get(fmt.Sprint(i), t0) != nil; got != want {
-					t.Errorf("key %d kept = %v, want %v", i, got, want)
+					t.Errorf("key %d kept: got %v, want %v", i, got, want)
 				}
 			}
 		}},

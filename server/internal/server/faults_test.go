@@ -38,7 +38,10 @@ func TestFaults(t *testing.T) {
 		if got := header.Get("pantry-attempt"); len(got) != 1 || got[0] != "2" {
 			t.Errorf("pantry-attempt: got %v, want 2", got)
 		}
-		list, _ := c.foods.ListFoods(t.Context(), &pantryv1.ListFoodsRequest{})
+		list, err := c.foods.ListFoods(t.Context(), &pantryv1.ListFoodsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(list.GetFoods()) != 1 || list.GetFoods()[0].GetId() != resp.GetFood().GetId() {
 			t.Fatalf("stored: got %v, want only %s", list.GetFoods(), resp.GetFood().GetId())
 		}

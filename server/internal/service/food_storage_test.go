@@ -180,10 +180,10 @@ func TestWriteHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			md, id, qty := calls[tt.method](tt.requestID)
 			if got := first(md.Get(HeaderAttempt)); got != tt.wantAttempt {
-				t.Errorf("%s = %q, want %q", HeaderAttempt, got, tt.wantAttempt)
+				t.Errorf("%s: got %q, want %q", HeaderAttempt, got, tt.wantAttempt)
 			}
 			if got := first(md.Get(HeaderReplayed)); got != tt.wantReplayed {
-				t.Errorf("%s = %q, want %q", HeaderReplayed, got, tt.wantReplayed)
+				t.Errorf("%s: got %q, want %q", HeaderReplayed, got, tt.wantReplayed)
 			}
 			key := tt.method + "/" + tt.requestID
 			if prev, ok := firsts[key]; !ok {

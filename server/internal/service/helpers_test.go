@@ -3,7 +3,9 @@ package service
 import (
 	"testing"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
 
 	hellov1 "pantry/server/internal/gen/hello/v1"
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
@@ -19,4 +21,14 @@ func serve(t *testing.T, s *FoodStorage) (pantryv1.FoodStorageServiceClient, hel
 		hellov1.RegisterHelloServiceServer(srv, Hello{})
 	})
 	return pantryv1.NewFoodStorageServiceClient(conn), hellov1.NewHelloServiceClient(conn)
+}
+
+// errorInfo returns the ErrorInfo detail of err, or nil.
+func errorInfo(err error) *errdetails.ErrorInfo {
+	for _, d := range status.Convert(err).Details() {
+		if e, ok := d.(*errdetails.ErrorInfo); ok {
+			return e
+		}
+	}
+	return nil
 }
