@@ -17,12 +17,12 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
+	"pantry/server/internal/testutil"
 )
 
 // TestDataFileSurvivesSIGKILL runs the real binary with -data-file, kills it
@@ -104,7 +104,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 	for _, rid := range pending { // the client's retry, with the same request ID
 		res, err := c.AddFood(ctx, &pantryv1.AddFoodRequest{RequestId: rid, Food: &pantryv1.Food{Name: rid, Quantity: 1}})
 		if err != nil {
-			t.Fatalf("retry of %s after the restart: %v", rid, err)
+			t.Fatalf("retry of %s after the restart: got %v, want nil", rid, err)
 		}
 		acked[rid] = res.GetFood()
 	}
@@ -120,7 +120,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 	}{
 		{"the restarted server reports what it replayed on stderr", func(t *testing.T) {
 			if want := fmt.Sprintf("data file %s: %d foods from", data, atRestart); !strings.Contains(second.stderr(t), want) {
-				t.Fatalf("stderr %q lacks %q", second.stderr(t), want)
+				t.Fatalf("stderr: got %q, want it to contain %q", second.stderr(t), want)
 			}
 		}},
 		{"every food acknowledged before the kill is stored unchanged", func(t *testing.T) {
@@ -132,7 +132,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 		}},
 		{"the store holds exactly one food per request ID, also for calls in flight at the kill", func(t *testing.T) {
 			if want := len(acked) + 2; len(stored) != want { // + stock and renamed
-				t.Fatalf("stored %d foods, want %d", len(stored), want)
+				t.Fatalf("foods stored: got %d, want %d", len(stored), want)
 			}
 		}},
 		{"an acknowledged AddFood retried after the restart returns the original food", func(t *testing.T) {
@@ -154,7 +154,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 				t.Fatalf("got %v, %v; want %v", res.GetFood(), err, consumed.GetFood())
 			}
 			if got, _ := c.GetFood(ctx, &pantryv1.GetFoodRequest{Id: stock.GetId()}); got.GetFood().GetQuantity() != 97 {
-				t.Fatalf("quantity = %d, want 97", got.GetFood().GetQuantity())
+				t.Fatalf("quantity: got %d, want 97", got.GetFood().GetQuantity())
 			}
 		}},
 		{"updates and deletes before the kill are kept", func(t *testing.T) {
@@ -163,7 +163,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 				t.Fatalf("got %v, %v; want %v", got.GetFood(), err, updated.GetFood())
 			}
 			if _, err := c.GetFood(ctx, &pantryv1.GetFoodRequest{Id: gone.GetId()}); err == nil {
-				t.Fatalf("deleted %s is back", gone.GetId())
+				t.Fatalf("deleted %s after the restart: got it listed, want it gone", gone.GetId())
 			}
 		}},
 		{"new IDs follow the highest one assigned before the kill", func(t *testing.T) {
@@ -173,7 +173,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 			}
 			res, err := c.AddFood(ctx, &pantryv1.AddFoodRequest{Food: &pantryv1.Food{Name: "after", Quantity: 1}})
 			if err != nil || res.GetFood().GetId() <= highest {
-				t.Fatalf("new id %s, %v; want one after %s", res.GetFood().GetId(), err, highest)
+				t.Fatalf("new id: got %s, %v; want one after %s", res.GetFood().GetId(), err, highest)
 			}
 		}},
 	}
@@ -196,7 +196,7 @@ func buildServer(t *testing.T) string {
 	}
 	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatalf("go build: got %v, want nil\n%s", err, out)
 	}
 	return bin
 }
@@ -236,11 +236,11 @@ func startServer(t *testing.T, bin string, args ...string) *serverProcess {
 	case s := <-line:
 		m := regexp.MustCompile(`^pantry-server serving on (\S+) \(plaintext\)\n$`).FindStringSubmatch(s)
 		if m == nil {
-			t.Fatalf("stdout line %q; stderr:\n%s", s, p.stderr(t))
+			t.Fatalf("stdout line: got %q, want the serving line; stderr:\n%s", s, p.stderr(t))
 		}
 		p.addr = m[1]
 	case <-time.After(30 * time.Second):
-		t.Fatalf("no stdout line within 30s; stderr:\n%s", p.stderr(t))
+		t.Fatalf("stdout line: got none within 30s, want the serving line; stderr:\n%s", p.stderr(t))
 	}
 	return p
 }
@@ -263,12 +263,7 @@ func (p *serverProcess) stderr(t *testing.T) string {
 
 func connect(t *testing.T, addr string) pantryv1.FoodStorageServiceClient {
 	t.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	return pantryv1.NewFoodStorageServiceClient(conn)
+	return pantryv1.NewFoodStorageServiceClient(testutil.Dial(t, addr, nil))
 }
 
 func listAll(t *testing.T, c pantryv1.FoodStorageServiceClient) []*pantryv1.Food {

@@ -11,20 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 
 	hellov1 "pantry/server/internal/gen/hello/v1"
-	"pantry/server/internal/testcerts"
+	"pantry/server/internal/testutil"
 )
 
 func TestCommandLineMistakes(t *testing.T) {
 	dir := t.TempDir()
-	files, err := testcerts.Write(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.Certs(t, dir)
 	missing := filepath.Join(dir, "missing.pem")
 	corrupt := filepath.Join(dir, "corrupt.jsonl")
 	if err := os.WriteFile(corrupt, []byte("{\"op\":\"delete\",\"id\":\"food-00000001\"}\n"), 0o644); err != nil {
@@ -57,24 +53,18 @@ func TestCommandLineMistakes(t *testing.T) {
 			var stdout strings.Builder
 			err := run(t.Context(), tt.args, &stdout, io.Discard)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				t.Fatalf("err: got %v, want one containing %q", err, tt.wantErr)
 			}
 			if stdout.Len() > 0 {
-				t.Fatalf("printed %q to stdout", stdout.String())
+				t.Fatalf("stdout: got %q, want nothing", stdout.String())
 			}
 		})
 	}
 }
 
 func TestServing(t *testing.T) {
-	files, err := testcerts.Write(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	clientTLS, err := files.ClientTLS(files.ClientCert, files.ClientKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.Certs(t, t.TempDir())
+	clientTLS := testutil.ClientCreds(t, files, files.ClientCert, files.ClientKey)
 	tests := []struct {
 		name  string
 		args  []string
@@ -92,7 +82,7 @@ func TestServing(t *testing.T) {
 			`^pantry-server serving on 127\.0\.0\.1:(\d+) \(plaintext\)\n$`, insecure.NewCredentials()},
 		{"mutual TLS prints tls",
 			[]string{"-listen", "127.0.0.1:0", "-tls-cert", files.ServerCert, "-tls-key", files.ServerKey, "-client-ca", files.CA},
-			`^pantry-server serving on 127\.0\.0\.1:(\d+) \(tls\)\n$`, credentials.NewTLS(clientTLS)},
+			`^pantry-server serving on 127\.0\.0\.1:(\d+) \(tls\)\n$`, clientTLS},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,26 +98,22 @@ func TestServing(t *testing.T) {
 			}
 			m := regexp.MustCompile(tt.line).FindStringSubmatch(line)
 			if m == nil {
-				t.Fatalf("stdout line %q does not match %s", line, tt.line)
+				t.Fatalf("stdout line: got %q, want a match of %s", line, tt.line)
 			}
 
-			conn, err := grpc.NewClient("127.0.0.1:"+m[1], grpc.WithTransportCredentials(tt.creds))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := testutil.Dial(t, "127.0.0.1:"+m[1], tt.creds)
 			if _, err := hellov1.NewHelloServiceClient(conn).Hello(ctx, &hellov1.HelloRequest{}); err != nil {
-				t.Fatalf("Hello = %v", err)
+				t.Fatalf("Hello: got %v, want nil", err)
 			}
 
 			cancel() // as SIGTERM does
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Fatalf("run = %v, want nil after a graceful stop", err)
+					t.Fatalf("run: got %v, want nil after a graceful stop", err)
 				}
 			case <-time.After(10 * time.Second):
-				t.Fatal("run did not return after the stop signal")
+				t.Fatal("run after the stop signal: got no return within 10s, want nil")
 			}
 		})
 	}

@@ -123,22 +123,22 @@ func TestUnary(t *testing.T) {
 
 			st := status.Convert(err)
 			if st.Code() != tt.wantCode || !strings.Contains(st.Message(), tt.wantMsg) {
-				t.Fatalf("status = %v %q, want %v containing %q", st.Code(), st.Message(), tt.wantCode, tt.wantMsg)
+				t.Fatalf("status: got %v %q, want %v containing %q", st.Code(), st.Message(), tt.wantCode, tt.wantMsg)
 			}
 			if err == nil && resp != "resp" {
-				t.Errorf("resp = %v, want the handler's", resp)
+				t.Errorf("resp: got %v, want the handler's \"ok\"", resp)
 			}
 			if handled != tt.wantHandled {
-				t.Errorf("handled = %v, want %v", handled, tt.wantHandled)
+				t.Errorf("handled: got %v, want %v", handled, tt.wantHandled)
 			}
 			if got := strings.Join(tr.trailer.Get(TrailerPushback), ","); got != tt.wantTrailer {
-				t.Errorf("pushback trailer = %q, want %q", got, tt.wantTrailer)
+				t.Errorf("pushback trailer: got %q, want %q", got, tt.wantTrailer)
 			}
 			if dropped := len(d.dropped) > 0; dropped != tt.wantDropped {
-				t.Errorf("dropped = %v, want %v", d.dropped, tt.wantDropped)
+				t.Errorf("dropped: got %v, want %v", d.dropped, tt.wantDropped)
 			}
 			if elapsed := time.Since(start); elapsed < tt.minElapsed || (tt.deadline > 0 && elapsed > time.Second) {
-				t.Errorf("took %v", elapsed)
+				t.Errorf("took: got %v, want at least %v (under 1s with a deadline)", elapsed, tt.minElapsed)
 			}
 		})
 	}
@@ -184,7 +184,7 @@ func TestTimesCountsPerKey(t *testing.T) {
 		}
 		wg.Wait()
 		if failed != 2 {
-			t.Fatalf("%d requests failed, want 2", failed)
+			t.Fatalf("requests failed: got %d, want 2", failed)
 		}
 	})
 }

@@ -81,13 +81,13 @@ func TestStream(t *testing.T) {
 			err := New(nil).Stream()(nil, ss, &grpc.StreamServerInfo{IsServerStream: true}, tt.handler)
 			st := status.Convert(err)
 			if st.Code() != tt.wantCode || !strings.Contains(st.Message(), tt.wantMsg) {
-				t.Fatalf("status = %v %q, want %v containing %q", st.Code(), st.Message(), tt.wantCode, tt.wantMsg)
+				t.Fatalf("status: got %v %q, want %v containing %q", st.Code(), st.Message(), tt.wantCode, tt.wantMsg)
 			}
 			if len(ss.sent) != tt.wantSent {
-				t.Errorf("sent %d messages, want %d", len(ss.sent), tt.wantSent)
+				t.Errorf("messages sent: got %d, want %d", len(ss.sent), tt.wantSent)
 			}
 			if got := strings.Join(ss.trailer.Get(TrailerPushback), ","); got != tt.wantTrailer {
-				t.Errorf("pushback trailer = %q, want %q", got, tt.wantTrailer)
+				t.Errorf("pushback trailer: got %q, want %q", got, tt.wantTrailer)
 			}
 		})
 	}

@@ -31,7 +31,7 @@ func TestLogger(t *testing.T) {
 			var buf bytes.Buffer
 			New(&buf, tt.all).Unary()(t.Context(), nil, &grpc.UnaryServerInfo{FullMethod: "/p.v1.S/M"}, tt.handler)
 			if tt.want == "" && buf.Len() > 0 || tt.want != "" && !regexp.MustCompile(tt.want).Match(buf.Bytes()) {
-				t.Fatalf("logged %q, want %s", buf.String(), tt.want)
+				t.Fatalf("logged: got %q, want %s", buf.String(), tt.want)
 			}
 		})
 	}
@@ -40,7 +40,7 @@ func TestLogger(t *testing.T) {
 		New(&buf, false).Stream()(nil, nil, &grpc.StreamServerInfo{FullMethod: "/p.v1.S/W"},
 			func(any, grpc.ServerStream) error { return status.Error(codes.Canceled, "context canceled") })
 		if !regexp.MustCompile(`/p.v1.S/W Canceled \S+: context canceled\n$`).Match(buf.Bytes()) {
-			t.Fatalf("logged %q", buf.String())
+			t.Fatalf("logged: got %q, want nothing", buf.String())
 		}
 	})
 }

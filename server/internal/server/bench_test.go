@@ -20,8 +20,10 @@ func BenchmarkRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for range 200 {
-		c.foods.AddFood(b.Context(), &pantryv1.AddFoodRequest{Food: &pantryv1.Food{Name: "缶詰", BestBefore: "2030-01-01"}})
+	for i := range 200 {
+		if _, err := c.foods.AddFood(b.Context(), &pantryv1.AddFoodRequest{Food: &pantryv1.Food{Name: "缶詰", BestBefore: "2030-01-01"}}); err != nil {
+			b.Fatalf("AddFood %d: got %v, want nil", i+1, err)
+		}
 	}
 	var n atomic.Int64
 	calls := []struct {
@@ -57,7 +59,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					if err := bc.call(); err != nil {
-						b.Error(err)
+						b.Errorf("%s: got %v, want nil", bc.name, err)
 						return
 					}
 				}

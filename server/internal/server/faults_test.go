@@ -25,7 +25,7 @@ func TestFaults(t *testing.T) {
 		req := &pantryv1.AddFoodRequest{Food: &pantryv1.Food{Name: "乾パン", Quantity: 1}, RequestId: "lost-response"}
 		_, err := c.foods.AddFood(withFault(t.Context(), "pantry-fault-code", "UNAVAILABLE", "pantry-fault-after", "true"), req)
 		if status.Code(err) != codes.Unavailable {
-			t.Fatalf("first attempt = %v, want UNAVAILABLE", err)
+			t.Fatalf("first attempt: got %v, want UNAVAILABLE", err)
 		}
 		var header metadata.MD
 		resp, err := c.foods.AddFood(t.Context(), req, grpc.Header(&header))
@@ -33,14 +33,17 @@ func TestFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := header.Get("pantry-replayed"); len(got) != 1 || got[0] != "true" {
-			t.Errorf("pantry-replayed = %v, want true", got)
+			t.Errorf("pantry-replayed: got %v, want true", got)
 		}
 		if got := header.Get("pantry-attempt"); len(got) != 1 || got[0] != "2" {
-			t.Errorf("pantry-attempt = %v, want 2", got)
+			t.Errorf("pantry-attempt: got %v, want 2", got)
 		}
-		list, _ := c.foods.ListFoods(t.Context(), &pantryv1.ListFoodsRequest{})
+		list, err := c.foods.ListFoods(t.Context(), &pantryv1.ListFoodsRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(list.GetFoods()) != 1 || list.GetFoods()[0].GetId() != resp.GetFood().GetId() {
-			t.Fatalf("stored %v, want only %s", list.GetFoods(), resp.GetFood().GetId())
+			t.Fatalf("stored: got %v, want only %s", list.GetFoods(), resp.GetFood().GetId())
 		}
 	})
 
@@ -60,7 +63,7 @@ func TestFaults(t *testing.T) {
 		_, err := c.hello.Hello(withFault(t.Context(), "pantry-fault-code", "RESOURCE_EXHAUSTED", "pantry-fault-pushback-ms", "1500"),
 			&hellov1.HelloRequest{}, grpc.Trailer(&trailer))
 		if status.Code(err) != codes.ResourceExhausted || len(trailer.Get("grpc-retry-pushback-ms")) != 1 || trailer.Get("grpc-retry-pushback-ms")[0] != "1500" {
-			t.Fatalf("got %v with trailer %v", err, trailer)
+			t.Fatalf("got %v with trailer %v, want RESOURCE_EXHAUSTED with grpc-retry-pushback-ms 1500", err, trailer)
 		}
 	})
 
@@ -75,12 +78,12 @@ func TestFaults(t *testing.T) {
 	t.Run("a dropped connection fails the call and the next call reconnects", func(t *testing.T) {
 		_, err := c.hello.Hello(withFault(t.Context(), "pantry-fault-drop", "true"), &hellov1.HelloRequest{})
 		if status.Code(err) != codes.Unavailable {
-			t.Fatalf("dropped call = %v, want UNAVAILABLE", err)
+			t.Fatalf("dropped call: got %v, want UNAVAILABLE", err)
 		}
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		defer cancel()
 		if _, err := c.hello.Hello(ctx, &hellov1.HelloRequest{}, grpc.WaitForReady(true)); err != nil {
-			t.Fatalf("call after the drop = %v", err)
+			t.Fatalf("call after the drop: got %v, want nil", err)
 		}
 	})
 
@@ -104,7 +107,7 @@ func TestFaults(t *testing.T) {
 			received++
 		}
 		if received != 2 || status.Code(err) != codes.Unavailable {
-			t.Fatalf("received %d then %v; want 2 then UNAVAILABLE", received, err)
+			t.Fatalf("received: got %d then %v; want 2 then UNAVAILABLE", received, err)
 		}
 	})
 }

@@ -22,7 +22,7 @@ func TestPlaintext(t *testing.T) {
 	t.Run("Hello greets through the server", func(t *testing.T) {
 		resp, err := c.hello.Hello(t.Context(), &hellov1.HelloRequest{Name: "pantry"})
 		if err != nil || resp.GetMessage() != "Hello, pantry!" {
-			t.Fatalf("got %q, %v", resp.GetMessage(), err)
+			t.Fatalf("Hello: got %q, %v; want %q, nil", resp.GetMessage(), err, "Hello, pantry!")
 		}
 	})
 
@@ -30,7 +30,7 @@ func TestPlaintext(t *testing.T) {
 		t.Run("health reports "+quoteOrOverall(svc)+" as serving", func(t *testing.T) {
 			resp, err := healthpb.NewHealthClient(c.conn).Check(t.Context(), &healthpb.HealthCheckRequest{Service: svc})
 			if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-				t.Fatalf("got %v, %v", resp.GetStatus(), err)
+				t.Fatalf("Check: got %v, %v; want SERVING, nil", resp.GetStatus(), err)
 			}
 		})
 	}
@@ -56,7 +56,7 @@ func TestPlaintext(t *testing.T) {
 		}
 		for _, want := range []string{"hello.v1.HelloService", "pantry.v1.FoodStorageService", "grpc.health.v1.Health"} {
 			if !slices.Contains(names, want) {
-				t.Errorf("services %v lack %s", names, want)
+				t.Errorf("services: got %v, want %s among them", names, want)
 			}
 		}
 	})
@@ -78,24 +78,24 @@ func TestPlaintext(t *testing.T) {
 		}
 		got, err := c.foods.GetFood(ctx, &pantryv1.GetFoodRequest{Id: id})
 		if err != nil || got.GetFood().GetQuantity() != 4 || got.GetFood().GetLocation() != "玄関の収納" {
-			t.Fatalf("got %v, %v", got.GetFood(), err)
+			t.Fatalf("GetFood: got %v, %v; want quantity 4 at 玄関の収納", got.GetFood(), err)
 		}
 		list, err := c.foods.ListFoods(ctx, &pantryv1.ListFoodsRequest{Category: pantryv1.Category_CATEGORY_WATER})
 		if err != nil || len(list.GetFoods()) != 1 {
-			t.Fatalf("list = %v, %v", list.GetFoods(), err)
+			t.Fatalf("ListFoods: got %v, %v; want the added food", list.GetFoods(), err)
 		}
 		if _, err := c.foods.DeleteFood(ctx, &pantryv1.DeleteFoodRequest{Id: id}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.foods.GetFood(ctx, &pantryv1.GetFoodRequest{Id: id}); status.Code(err) != codes.NotFound {
-			t.Fatalf("GetFood after delete = %v, want NOT_FOUND", err)
+			t.Fatalf("GetFood after delete: got %v, want NOT_FOUND", err)
 		}
 	})
 
 	t.Run("fault metadata is ignored when fault injection is off", func(t *testing.T) {
 		ctx := metadata.AppendToOutgoingContext(t.Context(), "pantry-fault-code", "UNAVAILABLE", "pantry-fault-drop", "true")
 		if _, err := c.hello.Hello(ctx, &hellov1.HelloRequest{}); err != nil {
-			t.Fatalf("Hello = %v, want success", err)
+			t.Fatalf("Hello: got %v, want success", err)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net"
 	"testing"
 	"time"
 
@@ -10,15 +9,15 @@ import (
 
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
 	"pantry/server/internal/store"
+	"pantry/server/internal/testutil"
 )
 
 func TestShutdown(t *testing.T) {
 	st := store.New()
-	st.Add("", store.Food{Name: "缶詰", BestBefore: time.Now().UTC().Format("2006-01-02")})
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if _, _, err := st.Add("", store.Food{Name: "缶詰", BestBefore: time.Now().UTC().Format("2006-01-02")}); err != nil {
 		t.Fatal(err)
 	}
+	lis := testutil.Listen(t)
 	srv := New(Config{Store: st, Log: t.Output()})
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(lis) }()
@@ -40,17 +39,17 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("shutdown does not wait out the grace period because of a follower", func(t *testing.T) {
 		if took > 5*time.Second {
-			t.Fatalf("shutdown took %v", took)
+			t.Fatalf("shutdown took: got %v, want at most 5s", took)
 		}
 	})
 	t.Run("the follower is told to watch again with UNAVAILABLE", func(t *testing.T) {
 		if status.Code(recvErr) != codes.Unavailable {
-			t.Fatalf("Recv = %v", recvErr)
+			t.Fatalf("Recv: got %v, want code %v", recvErr, codes.Unavailable)
 		}
 	})
 	t.Run("Serve returns nil", func(t *testing.T) {
 		if serveErr != nil {
-			t.Fatalf("Serve = %v", serveErr)
+			t.Fatalf("Serve: got %v, want nil", serveErr)
 		}
 	})
 }

@@ -11,15 +11,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	hellov1 "pantry/server/internal/gen/hello/v1"
-	"pantry/server/internal/testcerts"
+	"pantry/server/internal/testutil"
 	"pantry/server/internal/tlsconfig"
 )
 
 func TestMutualTLS(t *testing.T) {
-	files, err := testcerts.Write(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.Certs(t, t.TempDir())
 	serverTLS, err := tlsconfig.MutualTLS(files.ServerCert, files.ServerKey, files.CA)
 	if err != nil {
 		t.Fatal(err)
@@ -27,11 +24,7 @@ func TestMutualTLS(t *testing.T) {
 	addr, _ := start(t, Config{TLS: serverTLS})
 
 	tlsCreds := func(cert, key string) credentials.TransportCredentials {
-		cfg, err := files.ClientTLS(cert, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return credentials.NewTLS(cfg)
+		return testutil.ClientCreds(t, files, cert, key)
 	}
 	tests := []struct {
 		name     string
@@ -50,10 +43,10 @@ func TestMutualTLS(t *testing.T) {
 			defer cancel()
 			resp, err := c.hello.Hello(ctx, &hellov1.HelloRequest{Name: "mTLS"}, grpc.WaitForReady(false))
 			if status.Code(err) != tt.wantCode {
-				t.Fatalf("Hello = %v, want %v", err, tt.wantCode)
+				t.Fatalf("Hello: got %v, want code %v", err, tt.wantCode)
 			}
 			if err == nil && resp.GetMessage() != "Hello, mTLS!" {
-				t.Fatalf("message = %q", resp.GetMessage())
+				t.Fatalf("Hello message: got %q, want %q", resp.GetMessage(), "Hello, mTLS!")
 			}
 		})
 	}

@@ -41,7 +41,7 @@ func TestAddFoodStoresWhatWasSent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if !tt.ok {
-				t.Fatalf("got %v", got.GetFood())
+				t.Fatalf("got %v, want %s", got.GetFood(), tt.name)
 			}
 		})
 	}
@@ -81,7 +81,7 @@ func TestUpdateFoodMask(t *testing.T) {
 				t.Fatalf("got %v\nwant %v", got, tt.want)
 			}
 			if !proto.Equal(got.GetCreatedAt(), added.GetFood().GetCreatedAt()) {
-				t.Fatalf("created_at changed from %v to %v", added.GetFood().GetCreatedAt(), got.GetCreatedAt())
+				t.Fatalf("created_at: got %v, want %v unchanged", got.GetCreatedAt(), added.GetFood().GetCreatedAt())
 			}
 		})
 	}
@@ -89,8 +89,10 @@ func TestUpdateFoodMask(t *testing.T) {
 
 func TestListFoodsPagesThroughEverything(t *testing.T) {
 	s := NewFoodStorage(store.New(), fixedClock)
-	for range 7 {
-		s.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood()})
+	for i := range 7 {
+		if _, err := s.AddFood(t.Context(), &pantryv1.AddFoodRequest{Food: validFood()}); err != nil {
+			t.Fatalf("AddFood %d: got %v, want nil", i+1, err)
+		}
 	}
 	tests := []struct {
 		name      string
@@ -120,11 +122,11 @@ func TestListFoodsPagesThroughEverything(t *testing.T) {
 				}
 			}
 			if len(pages) != len(tt.wantPages) || len(ids) != 7 || ids[0] != "food-00000001" || ids[6] != "food-00000007" {
-				t.Fatalf("pages %v, ids %v; want pages %v", pages, ids, tt.wantPages)
+				t.Fatalf("pages: got %v (ids %v), want %v", pages, ids, tt.wantPages)
 			}
 			for i := range pages {
 				if pages[i] != tt.wantPages[i] {
-					t.Fatalf("pages %v, want %v", pages, tt.wantPages)
+					t.Fatalf("pages: got %v, want %v", pages, tt.wantPages)
 				}
 			}
 		})
@@ -178,23 +180,23 @@ func TestWriteHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			md, id, qty := calls[tt.method](tt.requestID)
 			if got := first(md.Get(HeaderAttempt)); got != tt.wantAttempt {
-				t.Errorf("%s = %q, want %q", HeaderAttempt, got, tt.wantAttempt)
+				t.Errorf("%s: got %q, want %q", HeaderAttempt, got, tt.wantAttempt)
 			}
 			if got := first(md.Get(HeaderReplayed)); got != tt.wantReplayed {
-				t.Errorf("%s = %q, want %q", HeaderReplayed, got, tt.wantReplayed)
+				t.Errorf("%s: got %q, want %q", HeaderReplayed, got, tt.wantReplayed)
 			}
 			key := tt.method + "/" + tt.requestID
 			if prev, ok := firsts[key]; !ok {
 				firsts[key] = result{id, qty}
 			} else if tt.wantReplayed == "true" && prev != (result{id, qty}) {
-				t.Errorf("replay returned %v, the first response was %v", result{id, qty}, prev)
+				t.Errorf("replay: got %v, want the first response %v", result{id, qty}, prev)
 			}
 		})
 	}
 	t.Run("the replayed consumption took one unit only", func(t *testing.T) {
 		got, _ := client.GetFood(t.Context(), &pantryv1.GetFoodRequest{Id: stockID})
 		if got.GetFood().GetQuantity() != 2 {
-			t.Fatalf("quantity = %d, want 2", got.GetFood().GetQuantity())
+			t.Fatalf("quantity: got %d, want 2", got.GetFood().GetQuantity())
 		}
 	})
 }
@@ -243,10 +245,10 @@ func TestDataFileWriteFailures(t *testing.T) {
 		t.Run(tt.name+" that cannot be written to the data file fails with INTERNAL", func(t *testing.T) {
 			err := tt.call()
 			if status.Code(err) != codes.Internal || !strings.Contains(err.Error(), "writing data file") {
-				t.Fatalf("err = %v, want INTERNAL writing data file", err)
+				t.Fatalf("err: got %v, want INTERNAL writing data file", err)
 			}
 			if got, _ := st.Get(id); got.Name != stock.GetFood().GetName() || got.Quantity != stock.GetFood().GetQuantity() {
-				t.Fatalf("stock changed to %+v", got)
+				t.Fatalf("stock: got %+v, want %v unchanged", got, stock.GetFood())
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package service
 import (
 	"testing"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -58,12 +57,7 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 			if st.Code() != codes.FailedPrecondition {
 				t.Fatalf("got %v %q, want FailedPrecondition", st.Code(), st.Message())
 			}
-			var info *errdetails.ErrorInfo
-			for _, d := range st.Details() {
-				if e, ok := d.(*errdetails.ErrorInfo); ok {
-					info = e
-				}
-			}
+			info := errorInfo(st.Err())
 			if info == nil || info.GetReason() != ReasonRequestIDReused || info.GetDomain() != "pantry.v1" || info.GetMetadata()["request_id"] != tt.requestID {
 				t.Fatalf("got ErrorInfo %v, want reason %s, domain pantry.v1, request_id %s", info, ReasonRequestIDReused, tt.requestID)
 			}
@@ -74,9 +68,9 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 		if err != nil || got.GetFood().GetQuantity() != validFood().GetQuantity()-1 {
 			t.Fatalf("got %v %v, want the food with one unit consumed", got, err)
 		}
-		list, _ := client.ListFoods(ctx, &pantryv1.ListFoodsRequest{})
-		if n := len(list.GetFoods()); n != 1 {
-			t.Fatalf("got %d foods, want 1", n)
+		list, err := client.ListFoods(ctx, &pantryv1.ListFoodsRequest{})
+		if n := len(list.GetFoods()); err != nil || n != 1 {
+			t.Fatalf("ListFoods: got %d foods, %v; want 1, nil", n, err)
 		}
 	})
 }
@@ -94,10 +88,10 @@ func TestDeleteFoodRequestID(t *testing.T) {
 			t.Fatalf("delete %d: got %v, want OK", i+1, err)
 		}
 		if got := first(md.Get(HeaderAttempt)); got != want.attempt {
-			t.Errorf("delete %d: %s = %q, want %q", i+1, HeaderAttempt, got, want.attempt)
+			t.Errorf("delete %d: %s: got %q, want %q", i+1, HeaderAttempt, got, want.attempt)
 		}
 		if got := first(md.Get(HeaderReplayed)); got != want.replayed {
-			t.Errorf("delete %d: %s = %q, want %q", i+1, HeaderReplayed, got, want.replayed)
+			t.Errorf("delete %d: %s: got %q, want %q", i+1, HeaderReplayed, got, want.replayed)
 		}
 	}
 	_, err = client.DeleteFood(ctx, &pantryv1.DeleteFoodRequest{Id: f.GetFood().GetId()})

@@ -25,7 +25,9 @@ func fixedClock() time.Time { return today }
 func newService(t *testing.T) *FoodStorage {
 	t.Helper()
 	st := store.New()
-	st.Add("", store.Food{Name: "保存水 2L", Category: pantryv1.Category_CATEGORY_WATER, Quantity: 2, Unit: "bottle"})
+	if _, _, err := st.Add("", store.Food{Name: "保存水 2L", Category: pantryv1.Category_CATEGORY_WATER, Quantity: 2, Unit: "bottle"}); err != nil {
+		t.Fatal(err)
+	}
 	return NewFoodStorage(st, fixedClock)
 }
 
@@ -180,7 +182,7 @@ func TestRequestErrors(t *testing.T) {
 				}
 			}
 			if !slices.Equal(fields, tt.wantFields) {
-				t.Fatalf("BadRequest fields = %v, want %v", fields, tt.wantFields)
+				t.Fatalf("BadRequest fields: got %v, want %v", fields, tt.wantFields)
 			}
 		})
 	}
@@ -212,7 +214,7 @@ func TestErrorDetails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ds := status.Convert(tt.err()).Details()
 			if len(ds) != 1 || !tt.want(ds) {
-				t.Fatalf("details = %v", ds)
+				t.Fatalf("details: got %v, want the documented ones", ds)
 			}
 		})
 	}

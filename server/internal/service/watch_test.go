@@ -48,7 +48,7 @@ func recvN(t *testing.T, stream interface {
 	for range n {
 		resp, err := stream.Recv()
 		if err != nil {
-			t.Fatalf("after %v: %v", got, err)
+			t.Fatalf("Recv after %v: got %v, want a message", got, err)
 		}
 		got = append(got, watched{resp.GetFood().GetName(), resp.GetDaysLeft()})
 	}
@@ -82,7 +82,7 @@ func TestWatchExpiringFoodsSnapshot(t *testing.T) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
 			if _, err := stream.Recv(); err != io.EOF {
-				t.Fatalf("stream did not end after the snapshot: %v", err)
+				t.Fatalf("Recv after the snapshot: got %v, want io.EOF", err)
 			}
 		})
 	}
@@ -114,14 +114,14 @@ func TestWatchExpiringFoodsFollow(t *testing.T) {
 
 	t.Run("the snapshot comes first", func(t *testing.T) {
 		if got := recvN(t, stream, 4); got[0].name != "past due" || got[3].name != "tomorrow b" {
-			t.Fatalf("got %v", got)
+			t.Fatalf("got %v, want \"past due\" first and \"tomorrow b\" last", got)
 		}
 	})
 	t.Run("a food added into the window is sent, one outside is not", func(t *testing.T) {
 		add("next year", "2027-04-01")
 		add("new today", "2026-04-01")
 		if got := recvN(t, stream, 1); got[0] != (watched{"new today", 0}) {
-			t.Fatalf("got %v", got)
+			t.Fatalf("got %v, want [{new today 0}]", got)
 		}
 	})
 	t.Run("a food updated into the window is sent", func(t *testing.T) {
@@ -132,13 +132,13 @@ func TestWatchExpiringFoodsFollow(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := recvN(t, stream, 1); got[0] != (watched{"later", -1}) {
-			t.Fatalf("got %v", got)
+			t.Fatalf("got %v, want [{later -1}]", got)
 		}
 	})
 	t.Run("cancelling ends the stream and its subscription without leaking goroutines", func(t *testing.T) {
 		cancel()
 		if _, err := stream.Recv(); status.Code(err) != codes.Canceled {
-			t.Fatalf("Recv after cancel = %v, want CANCELED", err)
+			t.Fatalf("Recv after cancel: got %v, want CANCELED", err)
 		}
 		// This subtest runs on a goroutine of its own, hence before+1.
 		waitFor(t, func() bool { return st.Subscribers() == 0 && runtime.NumGoroutine() <= before+1 })
@@ -158,7 +158,7 @@ func TestStopEndsFollowers(t *testing.T) {
 	s.Stop() // a second Stop is harmless
 	t.Run("a follower is told to watch again with UNAVAILABLE", func(t *testing.T) {
 		if _, err := stream.Recv(); status.Code(err) != codes.Unavailable {
-			t.Fatalf("Recv = %v, want UNAVAILABLE", err)
+			t.Fatalf("Recv: got %v, want UNAVAILABLE", err)
 		}
 		waitFor(t, func() bool { return st.Subscribers() == 0 })
 	})
@@ -170,7 +170,7 @@ func waitFor(t *testing.T, cond func() bool) {
 	for !cond() {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
-			t.Fatalf("condition not met in time (goroutines: %d)\n%s", runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
+			t.Fatalf("condition: got false after the wait, want true (goroutines: %d)\n%s", runtime.NumGoroutine(), buf[:runtime.Stack(buf, true)])
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -42,8 +42,8 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New()
-			a, _, _ := s.Add("", water(5))
-			b, _, _ := s.Add("", water(5))
+			a := add(t, s, "", water(5))
+			b := add(t, s, "", water(5))
 			if _, err := tt.first(s, a.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -53,10 +53,10 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 				t.Fatalf("got %+v %v, want a RequestIDReusedError for k and %s", out, err, tt.op)
 			}
 			if got := all(s); len(got) != len(before) || got[len(got)-1] != before[len(before)-1] {
-				t.Fatalf("foods changed to %+v, want %+v", got, before)
+				t.Fatalf("foods: got %+v, want %+v unchanged", got, before)
 			}
 			if got, _ := s.Get(b.ID); got != b {
-				t.Fatalf("the other food changed to %+v, want %+v", got, b)
+				t.Fatalf("the other food: got %+v, want %+v unchanged", got, b)
 			}
 			// The refused request was not an attempt of the key's request.
 			out, err = tt.same(s, a.ID)
@@ -69,7 +69,7 @@ func TestRequestIDReusedWithAnotherRequest(t *testing.T) {
 
 func TestDeleteIdempotency(t *testing.T) {
 	s := New()
-	f, _, _ := s.Add("", water(1))
+	f := add(t, s, "", water(1))
 	if out, err := s.Delete("d", f.ID); err != nil || out != (Outcome{Attempt: 1}) {
 		t.Fatalf("first delete got %+v %v, want applied on attempt 1", out, err)
 	}
@@ -84,7 +84,7 @@ func TestDeleteIdempotency(t *testing.T) {
 		t.Fatalf("delete under a new request_id got %v, want NotFoundError", err)
 	}
 	// A failed delete binds nothing: the key applies later to an existing food.
-	g, _, _ := s.Add("", water(1))
+	g := add(t, s, "", water(1))
 	if out, err := s.Delete("e", g.ID); err != nil || out != (Outcome{Attempt: 2}) {
 		t.Fatalf("delete under the failed key got %+v %v, want applied on attempt 2", out, err)
 	}

@@ -45,61 +45,61 @@ func TestRestartRestores(t *testing.T) {
 		run  func(t *testing.T, s *Store, path string, restart func(*Store) *Store)
 	}{
 		{"added, updated, consumed and deleted foods come back as they were", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			a, _, _ := s.Add("", water(1))
-			b, _, _ := s.Add("", Food{Name: "乾パン", Category: pantryv1.Category_CATEGORY_STAPLE, Quantity: 4, Unit: "can",
+			a := add(t, s, "", water(1))
+			b := add(t, s, "", Food{Name: "乾パン", Category: pantryv1.Category_CATEGORY_STAPLE, Quantity: 4, Unit: "can",
 				BestBefore: "2031-05-01", Location: "押し入れ <上段> & \"奥\""})
-			c, _, _ := s.Add("", water(6))
-			s.Update(b.ID, func(f *Food) error { f.Quantity = 9; f.Location = "玄関"; return nil })
-			s.Consume("", c.ID, 2)
-			s.Delete("", a.ID)
+			c := add(t, s, "", water(6))
+			update(t, s, b.ID, func(f *Food) error { f.Quantity = 9; f.Location = "玄関"; return nil })
+			consume(t, s, "", c.ID, 2)
+			del(t, s, "", a.ID)
 			before := all(s)
 			s = restart(s)
 			if got := all(s); !slices.Equal(got, before) {
-				t.Fatalf("after restart:\n%+v\nwant\n%+v", got, before)
+				t.Fatalf("after restart: got\n%+v\nwant\n%+v", got, before)
 			}
-			s.Consume("", c.ID, 1)
+			consume(t, s, "", c.ID, 1)
 			s = restart(s) // a second restart replays what the first one appended
 			if got, _ := s.Get(c.ID); got.Quantity != 3 {
-				t.Fatalf("quantity after two restarts = %d, want 3", got.Quantity)
+				t.Fatalf("quantity after two restarts: got %d, want 3", got.Quantity)
 			}
 		}},
 		{"ids continue after the highest, also when that food was deleted", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			s.Add("", water(1))
-			s.Add("", water(1))
-			last, _, _ := s.Add("", water(1))
-			s.Delete("", last.ID)
+			add(t, s, "", water(1))
+			add(t, s, "", water(1))
+			last := add(t, s, "", water(1))
+			del(t, s, "", last.ID)
 			s = restart(s)
-			if f, _, _ := s.Add("", water(1)); f.ID != "food-00000004" {
-				t.Fatalf("new id = %s, want food-00000004", f.ID)
+			if f := add(t, s, "", water(1)); f.ID != "food-00000004" {
+				t.Fatalf("new id: got %s, want food-00000004", f.ID)
 			}
 		}},
 		{"an AddFood request_id repeated after a restart returns the original food", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			orig, _, _ := s.Add("r1", water(1))
+			orig := add(t, s, "r1", water(1))
 			s = restart(s)
 			got, out, err := s.Add("r1", water(1))
 			if err != nil || got != orig || out != (Outcome{Replayed: true, Attempt: 2}) {
 				t.Fatalf("got %+v %+v %v, want %+v replayed on attempt 2", got, out, err, orig)
 			}
 			if s.Len() != 1 {
-				t.Fatalf("stored %d foods, want 1", s.Len())
+				t.Fatalf("foods stored: got %d, want 1", s.Len())
 			}
 		}},
 		{"a ConsumeFood request_id repeated after a restart returns the original food and takes nothing", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			f, _, _ := s.Add("", water(5))
-			orig, _, _ := s.Consume("c1", f.ID, 2)
+			f := add(t, s, "", water(5))
+			orig := consume(t, s, "c1", f.ID, 2)
 			s = restart(s)
 			got, out, err := s.Consume("c1", f.ID, 2)
 			if err != nil || got != orig || !out.Replayed || got.Quantity != 3 {
 				t.Fatalf("got %+v %+v %v, want %+v replayed", got, out, err, orig)
 			}
 			if now, _ := s.Get(f.ID); now.Quantity != 3 {
-				t.Fatalf("quantity = %d, want 3", now.Quantity)
+				t.Fatalf("quantity: got %d, want 3", now.Quantity)
 			}
 		}},
 		{"a request_id reused with another request after a restart is still refused", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			f, _, _ := s.Add("r1", water(1))
-			s.Consume("c1", f.ID, 1)
-			s.Delete("d1", f.ID)
+			f := add(t, s, "r1", water(1))
+			consume(t, s, "c1", f.ID, 1)
+			del(t, s, "d1", f.ID)
 			s = restart(s)
 			if _, _, err := s.Add("r1", water(24)); !isReused(err, "r1", opAdd) {
 				t.Fatalf("Add got %v, want a RequestIDReusedError", err)
@@ -111,11 +111,11 @@ func TestRestartRestores(t *testing.T) {
 				t.Fatalf("Delete got %v, want a RequestIDReusedError", err)
 			}
 			if s.Len() != 0 {
-				t.Fatalf("stored %d foods, want 0", s.Len())
+				t.Fatalf("foods stored: got %d, want 0", s.Len())
 			}
 		}},
 		{"a DeleteFood request_id repeated after a restart answers OK again", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			f, _, _ := s.Add("", water(1))
+			f := add(t, s, "", water(1))
 			if _, err := s.Delete("d1", f.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -126,9 +126,9 @@ func TestRestartRestores(t *testing.T) {
 			}
 		}},
 		{"a request_id whose attempt failed before the restart is applied after it", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			f, _, _ := s.Add("", water(5))
+			f := add(t, s, "", water(5))
 			if _, _, err := s.Consume("c2", f.ID, 10); err == nil {
-				t.Fatal("consuming 10 of 5 succeeded")
+				t.Fatal("consuming 10 of 5: got success, want an InsufficientStockError")
 			}
 			s = restart(s)
 			got, out, err := s.Consume("c2", f.ID, 1)
@@ -137,23 +137,23 @@ func TestRestartRestores(t *testing.T) {
 			}
 		}},
 		{"every change is one line and a restart replays them all", func(t *testing.T, s *Store, path string, restart func(*Store) *Store) {
-			f, _, _ := s.Add("a", water(5))
+			f := add(t, s, "a", water(5))
 			s.Add("a", water(5)) // a replay writes nothing
-			s.Update(f.ID, func(f *Food) error { f.Name = "x"; return nil })
+			update(t, s, f.ID, func(f *Food) error { f.Name = "x"; return nil })
 			s.Update(f.ID, func(f *Food) error { return errors.New("refused") }) // nor does a refused change
-			s.Consume("c", f.ID, 1)
-			s.Consume("c", f.ID, 1)
-			s.Consume("", f.ID, 100)
-			s.Delete("", f.ID)
-			s.Delete("", f.ID)
+			consume(t, s, "c", f.ID, 1)
+			s.Consume("c", f.ID, 1)  // a replay writes nothing
+			s.Consume("", f.ID, 100) // nor does a refused consumption
+			del(t, s, "", f.ID)
+			s.Delete("", f.ID) // nor does a delete of an unknown ID
 			s.Close()
 			b, _ := os.ReadFile(path)
 			if n := strings.Count(string(b), "\n"); n != 4 {
-				t.Fatalf("file has %d lines, want 4:\n%s", n, b)
+				t.Fatalf("lines in the file: got %d, want 4:\n%s", n, b)
 			}
 			_, rec := open(t, path)
 			if rec != (Recovery{Records: 4}) {
-				t.Fatalf("recovery = %+v, want 4 records", rec)
+				t.Fatalf("recovery: got %+v, want 4 records", rec)
 			}
 		}},
 	}
@@ -163,7 +163,7 @@ func TestRestartRestores(t *testing.T) {
 			clock := WithClock(fakeClock()) // one clock across restarts
 			s, rec := open(t, path, clock)
 			if rec != (Recovery{}) || s.Len() != 0 {
-				t.Fatalf("a new data file opened with %+v and %d foods", rec, s.Len())
+				t.Fatalf("new data file: got %+v and %d foods, want an empty recovery and none", rec, s.Len())
 			}
 			tt.run(t, s, path, func(s *Store) *Store { return restart(t, s, path, clock) })
 		})
@@ -171,26 +171,26 @@ func TestRestartRestores(t *testing.T) {
 }
 
 func TestRestartKeepsKeyLimits(t *testing.T) {
-	type add struct {
+	type timedAdd struct {
 		requestID string
 		at        time.Duration // after t0
 	}
 	tests := []struct {
 		name         string
 		maxKeys      int
-		adds         []add
+		adds         []timedAdd
 		restartAt    time.Duration
 		retry        string
 		wantReplayed bool
 	}{
 		{"a key older than the time to live is applied anew after a restart",
-			100, []add{{"old", 0}}, 75 * time.Minute, "old", false},
+			100, []timedAdd{{"old", 0}}, 75 * time.Minute, "old", false},
 		{"a key within the time to live is replayed after a restart",
-			100, []add{{"old", 0}, {"recent", 30 * time.Minute}}, 75 * time.Minute, "recent", true},
+			100, []timedAdd{{"old", 0}, {"recent", 30 * time.Minute}}, 75 * time.Minute, "recent", true},
 		{"a key pushed out by newer keys is applied anew after a restart",
-			2, []add{{"k1", 0}, {"k2", 0}, {"k3", 0}}, 0, "k1", false},
+			2, []timedAdd{{"k1", 0}, {"k2", 0}, {"k3", 0}}, 0, "k1", false},
 		{"the newest keys are replayed after a restart",
-			2, []add{{"k1", 0}, {"k2", 0}, {"k3", 0}}, 0, "k3", true},
+			2, []timedAdd{{"k1", 0}, {"k2", 0}, {"k3", 0}}, 0, "k3", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -201,7 +201,7 @@ func TestRestartKeepsKeyLimits(t *testing.T) {
 			stored := map[string]Food{}
 			for _, a := range tt.adds {
 				now = t0.Add(a.at)
-				stored[a.requestID], _, _ = s.Add(a.requestID, water(1))
+				stored[a.requestID] = add(t, s, a.requestID, water(1))
 			}
 			now = t0.Add(tt.restartAt)
 			s = restart(t, s, path, opts...)
@@ -216,10 +216,10 @@ func TestRestartKeepsKeyLimits(t *testing.T) {
 func TestDataFileFormat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pantry.jsonl")
 	s, _ := open(t, path, WithClock(fakeClock()))
-	f, _, _ := s.Add("r1", Food{Name: "乾パン", Category: pantryv1.Category_CATEGORY_STAPLE, Quantity: 2, Unit: "can", BestBefore: "2031-05-01"})
-	s.Update(f.ID, func(f *Food) error { f.Location = "棚 <1>"; return nil })
-	s.Consume("r2", f.ID, 1)
-	s.Delete("r3", f.ID)
+	f := add(t, s, "r1", Food{Name: "乾パン", Category: pantryv1.Category_CATEGORY_STAPLE, Quantity: 2, Unit: "can", BestBefore: "2031-05-01"})
+	update(t, s, f.ID, func(f *Food) error { f.Location = "棚 <1>"; return nil })
+	consume(t, s, "r2", f.ID, 1)
+	del(t, s, "r3", f.ID)
 	s.Close()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -286,7 +286,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			if tt.wantErr != "" {
 				var ce *CorruptError
 				if err == nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), tt.wantErr) || !strings.Contains(err.Error(), path) {
-					t.Fatalf("err = %v, want a CorruptError naming %s and containing %q", err, path, tt.wantErr)
+					t.Fatalf("err: got %v, want a CorruptError naming %s and containing %q", err, path, tt.wantErr)
 				}
 				return
 			}
@@ -295,7 +295,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			}
 			defer s.Close()
 			if s.Len() != tt.wantFoods || rec.TornBytes != tt.wantTorn {
-				t.Fatalf("opened with %d foods and %+v, want %d foods and %d torn bytes", s.Len(), rec, tt.wantFoods, tt.wantTorn)
+				t.Fatalf("opened: got %d foods and %+v, want %d foods and %d torn bytes", s.Len(), rec, tt.wantFoods, tt.wantTorn)
 			}
 			// The torn line is cut off: what is added now replays after it.
 			added, _, err := s.Add("", water(1))
@@ -304,7 +304,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 			}
 			s = restart(t, s, path)
 			if got, err := s.Get(added.ID); err != nil || got.ID != added.ID || s.Len() != tt.wantFoods+1 {
-				t.Fatalf("after adding %s and restarting: %v, %d foods, want %d", added.ID, err, s.Len(), tt.wantFoods+1)
+				t.Fatalf("after adding %s and restarting: got %v and %d foods, want nil and %d", added.ID, err, s.Len(), tt.wantFoods+1)
 			}
 		})
 	}
@@ -313,7 +313,7 @@ func TestOpenDamagedDataFile(t *testing.T) {
 func TestClosedDataFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "pantry.jsonl")
 	s, _ := open(t, path)
-	f, _, _ := s.Add("", water(5))
+	f := add(t, s, "", water(5))
 	s.Close()
 	tests := []struct {
 		name string
@@ -331,16 +331,16 @@ func TestClosedDataFile(t *testing.T) {
 		t.Run(tt.name+" with a WriteError and changes nothing", func(t *testing.T) {
 			var we *WriteError
 			if err := tt.call(); !errors.As(err, &we) || !errors.Is(err, os.ErrClosed) {
-				t.Fatalf("err = %v, want a WriteError of a closed file", err)
+				t.Fatalf("err: got %v, want a WriteError of a closed file", err)
 			}
 			if got := all(s); len(got) != 1 || got[0] != f {
-				t.Fatalf("stock = %+v, want only %+v", got, f)
+				t.Fatalf("stock: got %+v, want only %+v", got, f)
 			}
 		})
 	}
 	t.Run("a failed request_id is not remembered", func(t *testing.T) {
 		if _, out, _ := s.Add("r", water(1)); out.Replayed {
-			t.Fatal("a failed Add was replayed")
+			t.Fatal("Add after a failed Add with its request ID: got replayed, want applied anew")
 		}
 	})
 }

@@ -24,9 +24,9 @@ func TestList(t *testing.T) {
 		{Name: "d", Category: pantryv1.Category_CATEGORY_WATER, BestBefore: "2026-04-30"},
 		{Name: "e", Category: pantryv1.Category_CATEGORY_SNACK, BestBefore: "2026-05-02"},
 	} {
-		s.Add("", f)
+		add(t, s, "", f)
 	}
-	s.Delete("", "food-00000002") // b
+	del(t, s, "", "food-00000002") // b
 
 	tests := []struct {
 		name     string
@@ -58,7 +58,7 @@ func TestList(t *testing.T) {
 func TestPagingIsStableWhileFoodsChange(t *testing.T) {
 	s := New()
 	for range 10 {
-		s.Add("", water(1))
+		add(t, s, "", water(1))
 	}
 	var seen []string
 	after := ""
@@ -69,9 +69,9 @@ func TestPagingIsStableWhileFoodsChange(t *testing.T) {
 		}
 		if page == 0 {
 			// Changes between pages neither repeat nor skip the others.
-			s.Delete("", "food-00000002")
-			s.Delete("", "food-00000005")
-			s.Add("", water(1))
+			del(t, s, "", "food-00000002")
+			del(t, s, "", "food-00000005")
+			add(t, s, "", water(1))
 		}
 		if !more {
 			break
@@ -90,20 +90,20 @@ func TestPagingIsStableWhileFoodsChange(t *testing.T) {
 func TestDeleteCompactsTheOrder(t *testing.T) {
 	s := New()
 	for range 100 {
-		s.Add("", water(1))
+		add(t, s, "", water(1))
 	}
 	for i := range 90 {
-		s.Delete("", formatID(uint64(i+1)))
+		del(t, s, "", formatID(uint64(i+1)))
 	}
 	t.Run("the order index shrinks once most IDs are deleted", func(t *testing.T) {
 		if len(s.order) > 50 {
-			t.Fatalf("order holds %d IDs for %d foods", len(s.order), s.Len())
+			t.Fatalf("order: got %d IDs for %d foods, want at most 50", len(s.order), s.Len())
 		}
 	})
 	t.Run("the remaining foods still list in order", func(t *testing.T) {
 		foods, _ := s.List(Query{Limit: 100})
 		if len(foods) != 10 || foods[0].ID != "food-00000091" {
-			t.Fatalf("got %d foods starting %v", len(foods), foods[0].ID)
+			t.Fatalf("got %d foods starting %v, want 10 starting food-00000091", len(foods), foods[0].ID)
 		}
 	})
 }

@@ -17,10 +17,10 @@ func TestDataFileLock(t *testing.T) {
 	t.Run("a second Open of a data file in use fails after waiting", func(t *testing.T) {
 		start := time.Now()
 		if _, _, err := Open(path); !errors.Is(err, errInUse) {
-			t.Fatalf("err = %v, want %v", err, errInUse)
+			t.Fatalf("err: got %v, want %v", err, errInUse)
 		}
 		if waited := time.Since(start); waited < lockWait {
-			t.Fatalf("gave up after %v, want at least %v", waited, lockWait)
+			t.Fatalf("gave up after: got %v, want at least %v", waited, lockWait)
 		}
 	})
 	t.Run("a holder that lets go while Open waits is waited for", func(t *testing.T) {

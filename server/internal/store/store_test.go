@@ -2,8 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -25,8 +23,8 @@ func water(qty int32) Food {
 
 func TestAddAssignsSortableIDsAndTimes(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	a, _, _ := s.Add("", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
-	b, _, _ := s.Add("", Food{Name: "b"})
+	a := add(t, s, "", Food{ID: "ignored", Name: "a", CreatedAt: t0.Add(-time.Hour)})
+	b := add(t, s, "", Food{Name: "b"})
 	tests := []struct {
 		name      string
 		got, want any
@@ -67,17 +65,20 @@ func TestAddIdempotency(t *testing.T) {
 			var out Outcome
 			for _, rid := range tt.requestIDs {
 				var f Food
-				f, out, _ = s.Add(rid, water(1))
+				var err error
+				if f, out, err = s.Add(rid, water(1)); err != nil {
+					t.Fatalf("Add(%q): got %v, want nil", rid, err)
+				}
 				ids = append(ids, f.ID)
 			}
 			if s.Len() != tt.wantStored {
-				t.Errorf("stored %d foods, want %d", s.Len(), tt.wantStored)
+				t.Errorf("foods stored: got %d, want %d", s.Len(), tt.wantStored)
 			}
 			if out != tt.wantLast {
-				t.Errorf("last outcome = %+v, want %+v", out, tt.wantLast)
+				t.Errorf("last outcome: got %+v, want %+v", out, tt.wantLast)
 			}
 			if same := ids[0] == ids[len(ids)-1]; same != tt.wantSameIDs {
-				t.Errorf("IDs %v: same = %v, want %v", ids, same, tt.wantSameIDs)
+				t.Errorf("IDs %v all the same: got %v, want %v", ids, same, tt.wantSameIDs)
 			}
 		})
 	}
@@ -86,9 +87,9 @@ func TestAddIdempotency(t *testing.T) {
 func TestRequestIDsAreForgottenAfterTheirLimits(t *testing.T) {
 	now := t0
 	s := New(WithClock(func() time.Time { return now }), WithKeyLimits(2, time.Hour))
-	first, _, _ := s.Add("old", water(1))
-	s.Add("b", water(1))
-	s.Add("c", water(1))
+	first := add(t, s, "old", water(1))
+	add(t, s, "b", water(1))
+	add(t, s, "c", water(1))
 	t.Run("a key pushed out by newer keys is applied again", func(t *testing.T) {
 		again, out, _ := s.Add("old", water(1))
 		if out.Replayed || again.ID == first.ID {
@@ -96,7 +97,7 @@ func TestRequestIDsAreForgottenAfterTheirLimits(t *testing.T) {
 		}
 	})
 	t.Run("a key older than the time to live is applied again", func(t *testing.T) {
-		f, _, _ := s.Add("late", water(1))
+		f := add(t, s, "late", water(1))
 		now = now.Add(time.Hour)
 		again, out, _ := s.Add("late", water(1))
 		if out.Replayed || again.ID == f.ID {
@@ -124,7 +125,7 @@ func TestConsume(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := New()
-			f, _, _ := s.Add("", water(tt.stock))
+			f := add(t, s, "", water(tt.stock))
 			var err error
 			for _, n := range tt.calls {
 				_, _, err = s.Consume(tt.requestID, f.ID, n)
@@ -132,14 +133,14 @@ func TestConsume(t *testing.T) {
 			var ise *InsufficientStockError
 			if tt.wantErr != nil {
 				if !errors.As(err, &ise) || err.Error() != tt.wantErr.Error() {
-					t.Fatalf("err = %v, want %v", err, tt.wantErr)
+					t.Fatalf("err: got %v, want %v", err, tt.wantErr)
 				}
 			} else if err != nil {
-				t.Fatalf("err = %v", err)
+				t.Fatalf("err: got %v, want nil", err)
 			}
 			got, _ := s.Get(f.ID)
 			if got.Quantity != tt.wantQty {
-				t.Fatalf("quantity = %d, want %d", got.Quantity, tt.wantQty)
+				t.Fatalf("quantity: got %d, want %d", got.Quantity, tt.wantQty)
 			}
 		})
 	}
@@ -165,7 +166,7 @@ func TestUnknownIDs(t *testing.T) {
 			err := tt.call()
 			var nf *NotFoundError
 			if !errors.As(err, &nf) || err.Error() != `food "food-00000042" not found` {
-				t.Fatalf("err = %v, want NotFoundError for %s", err, id)
+				t.Fatalf("err: got %v, want NotFoundError for %s", err, id)
 			}
 		})
 	}
@@ -173,73 +174,26 @@ func TestUnknownIDs(t *testing.T) {
 
 func TestUpdate(t *testing.T) {
 	s := New(WithClock(fakeClock()))
-	f, _, _ := s.Add("", water(3))
+	f := add(t, s, "", water(3))
 	t.Run("a change is stored and bumps updated_at", func(t *testing.T) {
 		got, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 9; return nil })
 		if err != nil || got.Quantity != 9 || !got.UpdatedAt.After(f.UpdatedAt) {
-			t.Fatalf("got %+v, %v", got, err)
+			t.Fatalf("got %+v, %v; want quantity 9 and a later updated_at", got, err)
 		}
 	})
 	t.Run("a change cannot alter id or created_at", func(t *testing.T) {
 		got, _ := s.Update(f.ID, func(g *Food) error { g.ID, g.CreatedAt = "x", time.Time{}; return nil })
 		if got.ID != f.ID || !got.CreatedAt.Equal(f.CreatedAt) {
-			t.Fatalf("got %+v", got)
+			t.Fatalf("got %+v, want id %s and created_at %v", got, f.ID, f.CreatedAt)
 		}
 	})
 	t.Run("a change that returns an error is not stored", func(t *testing.T) {
 		boom := errors.New("boom")
 		if _, err := s.Update(f.ID, func(g *Food) error { g.Quantity = 1; return boom }); err != boom {
-			t.Fatalf("err = %v, want boom", err)
+			t.Fatalf("err: got %v, want boom", err)
 		}
 		if got, _ := s.Get(f.ID); got.Quantity != 9 {
-			t.Fatalf("quantity = %d, want 9 kept", got.Quantity)
+			t.Fatalf("quantity: got %d, want 9 kept", got.Quantity)
 		}
 	})
-}
-
-func TestConcurrentWrites(t *testing.T) {
-	const goroutines, perGoroutine, spare = 16, 50, 10
-	s := New()
-	// Enough stock for one unit per shared key, one per own key, and spare.
-	stock, _, _ := s.Add("", water(perGoroutine+goroutines*perGoroutine+spare))
-	sharedIDs := make(chan string, goroutines*perGoroutine)
-	var wg sync.WaitGroup
-	for g := range goroutines {
-		wg.Go(func() {
-			for i := range perGoroutine {
-				// Every goroutine adds and consumes under keys it shares with
-				// all the others and under keys of its own, and reads.
-				f, _, _ := s.Add(fmt.Sprint("shared-", i), water(1))
-				sharedIDs <- f.ID
-				s.Add(fmt.Sprintf("own-%d-%d", g, i), water(1))
-				s.Consume(fmt.Sprint("shared-", i), stock.ID, 1)
-				s.Consume(fmt.Sprintf("own-%d-%d", g, i), stock.ID, 1)
-				s.List(Query{Limit: 10})
-				s.Get(stock.ID)
-			}
-		})
-	}
-	wg.Wait()
-	close(sharedIDs)
-
-	distinct := map[string]bool{}
-	for id := range sharedIDs {
-		distinct[id] = true
-	}
-	got, _ := s.Get(stock.ID)
-	tests := []struct {
-		name      string
-		got, want int
-	}{
-		{"each shared add key stored exactly one food", len(distinct), perGoroutine},
-		{"each own add key stored one food", s.Len(), 1 + perGoroutine + goroutines*perGoroutine},
-		{"each consume key took exactly one unit", int(got.Quantity), spare},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.got != tt.want {
-				t.Fatalf("got %d, want %d", tt.got, tt.want)
-			}
-		})
-	}
 }

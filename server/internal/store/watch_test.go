@@ -12,22 +12,22 @@ func TestSubscribe(t *testing.T) {
 		run  func(t *testing.T, s *Store)
 	}{
 		{"the snapshot holds the matching foods at subscription time", func(t *testing.T, s *Store) {
-			s.Add("", Food{Name: "a", BestBefore: "2026-01-01"})
-			s.Add("", Food{Name: "b"})
+			add(t, s, "", Food{Name: "a", BestBefore: "2026-01-01"})
+			add(t, s, "", Food{Name: "b"})
 			snap, sub := s.Subscribe(4, dated)
 			defer sub.Close()
 			if len(snap) != 1 || snap[0].Name != "a" {
-				t.Fatalf("snapshot = %v", names(snap))
+				t.Fatalf("snapshot: got %v, want [a]", names(snap))
 			}
 		}},
 		{"adds, updates and consumptions after it are delivered in order", func(t *testing.T, s *Store) {
-			f, _, _ := s.Add("", water(5))
+			f := add(t, s, "", water(5))
 			_, sub := s.Subscribe(4, dated)
 			defer sub.Close()
-			s.Add("", Food{Name: "new"})
-			s.Update(f.ID, func(g *Food) error { g.Name = "renamed"; return nil })
-			s.Consume("", f.ID, 1)
-			s.Delete("", f.ID)
+			add(t, s, "", Food{Name: "new"})
+			update(t, s, f.ID, func(g *Food) error { g.Name = "renamed"; return nil })
+			consume(t, s, "", f.ID, 1)
+			del(t, s, "", f.ID)
 			var got []string
 			for range 3 {
 				got = append(got, (<-sub.Changes()).Name)
@@ -37,21 +37,21 @@ func TestSubscribe(t *testing.T) {
 			}
 			select {
 			case f := <-sub.Changes():
-				t.Fatalf("a delete was delivered as %v", f)
+				t.Fatalf("after the delete: got %v delivered, want nothing", f)
 			default:
 			}
 		}},
 		{"a reader that falls behind is closed with ErrLagged", func(t *testing.T, s *Store) {
 			_, sub := s.Subscribe(2, dated)
 			for range 3 {
-				s.Add("", water(1))
+				add(t, s, "", water(1))
 			}
 			n := 0
 			for range sub.Changes() {
 				n++
 			}
 			if n != 2 || sub.Err() != ErrLagged || s.Subscribers() != 0 {
-				t.Fatalf("got %d changes, err %v, %d subscribers", n, sub.Err(), s.Subscribers())
+				t.Fatalf("got %d changes, err %v, %d subscribers; want 2, ErrLagged, 0", n, sub.Err(), s.Subscribers())
 			}
 			sub.Close() // harmless after the store closed it
 		}},
@@ -59,9 +59,9 @@ func TestSubscribe(t *testing.T) {
 			_, sub := s.Subscribe(2, dated)
 			sub.Close()
 			sub.Close()
-			s.Add("", water(1))
+			add(t, s, "", water(1))
 			if _, ok := <-sub.Changes(); ok || s.Subscribers() != 0 || sub.Err() != nil {
-				t.Fatalf("subscription still open")
+				t.Fatalf("after Close: got an open subscription (%d subscribers, err %v), want it closed", s.Subscribers(), sub.Err())
 			}
 		}},
 	}

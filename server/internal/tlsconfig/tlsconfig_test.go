@@ -7,15 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"pantry/server/internal/testcerts"
+	"pantry/server/internal/testutil"
 )
 
 func TestMutualTLS(t *testing.T) {
 	dir := t.TempDir()
-	files, err := testcerts.Write(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := testutil.Certs(t, dir)
 	notPEM := filepath.Join(dir, "not.pem")
 	os.WriteFile(notPEM, []byte("hello"), 0o600)
 
@@ -25,7 +22,7 @@ func TestMutualTLS(t *testing.T) {
 			t.Fatal(err)
 		}
 		if cfg.ClientAuth != tls.RequireAndVerifyClientCert || cfg.MinVersion != tls.VersionTLS12 || cfg.ClientCAs == nil || len(cfg.Certificates) != 1 {
-			t.Fatalf("config = %+v", cfg)
+			t.Fatalf("config: got %+v, want client certificates required and verified from TLS 1.2", cfg)
 		}
 	})
 	tests := []struct {
@@ -42,7 +39,7 @@ func TestMutualTLS(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := MutualTLS(tt.cert, tt.key, tt.clientCA)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				t.Fatalf("err: got %v, want one containing %q", err, tt.wantErr)
 			}
 		})
 	}
