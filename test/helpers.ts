@@ -1,8 +1,13 @@
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Logger } from '../src/logger.js';
 import { writeDevCertificates, type DevCertificates } from '../src/testing/dev-certificates.js';
+import { secretsIn } from './setup/secret-patterns.js';
+
+const execFileAsync = promisify(execFile);
 
 /** A temp dir with fresh dev certificates, removed by `cleanup()`. */
 export async function tempCerts(): Promise<DevCertificates & { root: string; cleanup(): Promise<void> }> {
@@ -29,4 +34,23 @@ export function leaksKey(text: string, keyPem: string): boolean {
   const flat = text.replace(/\s+/g, '');
   for (let i = 0; i + 24 <= body.length; i += 12) if (flat.includes(body.slice(i, i + 24))) return true;
   return false;
+}
+
+/**
+ * `execFile` as a promise whose output (stdout and stderr, on success and on failure) must carry no
+ * secret: a CLI run by a test is scanned like everything the tests print.
+ */
+export async function execScanned(file: string, args: string[], options: ExecFileOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const check = (out: { stdout?: unknown; stderr?: unknown }) => {
+    const hits = secretsIn(`${out.stdout ?? ''}${out.stderr ?? ''}`);
+    if (hits.length) throw new Error(`the output of ${file} matched secret pattern(s) ${hits.join(', ')}`);
+  };
+  try {
+    const out = await execFileAsync(file, args, { ...options, encoding: 'utf8' });
+    check(out);
+    return out;
+  } catch (err) {
+    check(err as { stdout?: unknown; stderr?: unknown });
+    throw err;
+  }
 }

@@ -1,17 +1,14 @@
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctor, type DoctorReport } from '../../src/doctor/doctor.js';
 import { PROXIES, startPantryStack, writeDevCertificates, type PantryStack, type ProxyKind } from '../../src/testing/index.js';
 import { PACKAGE_ROOT } from '../../src/testing/server-binary.js';
-import { tempCerts } from '../helpers.js';
+import { execScanned as run, tempCerts } from '../helpers.js';
 import { needs } from '../requirements.js';
 
 // doctor against harness stacks behind Envoy and HAProxy, healthy and misconfigured: the failing
 // step and the fix each time, from the proxy's real answers.
-const run = promisify(execFile);
 const DAY = 86_400_000;
 const proxies: ProxyKind[] = ['envoy', ...(needs('haproxy', 'doctor') ? (['haproxy'] as const) : [])];
 let certs: Awaited<ReturnType<typeof tempCerts>>;
