@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/observability/logger.js';
 import { writeDevCertificates, type DevCertificates } from '../src/testing/dev-certificates.js';
 
 /** A temp dir with fresh dev certificates, removed by `cleanup()`. */

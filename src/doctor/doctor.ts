@@ -1,14 +1,14 @@
 import { Client, credentials } from '@grpc/grpc-js';
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { parseAddress, type Address } from '../address.js';
-import { Code } from '../code.js';
-import { createClient } from '../create-client.js';
-import { ALPN_FIX, hintFor } from '../hints.js';
-import { PantryError } from '../pantry-error.js';
-import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls-material.js';
+import { parseAddress, type Address } from '../tls/address.js';
+import { Code } from '../errors/code.js';
+import { createClient } from '../client/create-client.js';
+import { ALPN_FIX, hintFor } from '../errors/hints.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls/material.js';
 import { healthCheck } from './health.js';
-import { checkTls } from './tls-check.js';
+import { checkTls } from '../tls/check.js';
 
 /** One step of the diagnosis. */
 export interface DoctorStep {

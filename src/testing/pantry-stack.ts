@@ -1,12 +1,12 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAddress } from '../address.js';
-import { loadTlsMaterial } from '../tls-material.js';
-import { probeTls, type TlsProbeResult } from '../tls-probe.js';
+import { parseAddress } from '../tls/address.js';
+import { loadTlsMaterial } from '../tls/material.js';
+import { probeTls, type TlsProbeResult } from '../tls/probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
-import { dockerAvailable, startDockerStack } from './docker-runtime.js';
-import { startProcessStack } from './process-runtime.js';
+import { dockerAvailable, startDockerStack } from './runtime/docker.js';
+import { startProcessStack } from './runtime/process.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
 
 /** Options of {@link startPantryStack}; all optional. */

@@ -36,7 +36,7 @@ describe('the published package', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/testing/index.js');
-    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/dist/cli/main.js');
     expect(files).toContain('package/server/cmd/pantry-server/main.go');
     expect(files).toContain('package/deploy/haproxy/haproxy.cfg');
     expect(files.filter((f) => /_test\.go$|\.test\.ts$|^package\/(src|test|bench|examples)\/|\.map$/.test(f))).toEqual([]);

@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
-import { Code } from './code.js';
-import { PantryError } from './pantry-error.js';
-import { resolveRetryPolicy, DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+import { Code } from '../errors/code.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { resolveRetryPolicy, DEFAULT_RETRY, type RetryOptions } from '../retry/policy.js';
 
 /**
  * Options of one call; all optional.

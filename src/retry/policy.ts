@@ -1,6 +1,6 @@
-import { Code } from './code.js';
-import type { MethodInfo } from './interceptor.js';
-import { PantryError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import type { MethodInfo } from '../pipeline/interceptor.js';
+import { PantryError } from '../errors/pantry-error.js';
 
 /**
  * When and how often a call is retried. Every field is optional; per-call values override the

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import { Code } from './code.js';
-import { configError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import { configError } from '../errors/pantry-error.js';
 
 /**
  * A certificate or key as the user gave it: a file path, or the PEM itself as a string, `Buffer`

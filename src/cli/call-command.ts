@@ -1,10 +1,10 @@
-import { createClient } from '../create-client.js';
-import type { ClientOptions } from '../client-options.js';
-import { Code } from '../code.js';
+import { createClient } from '../client/create-client.js';
+import type { ClientOptions } from '../client/client-options.js';
+import { Code } from '../errors/code.js';
 import { HelloServiceDefinition } from '../generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from '../generated/pantry/v1/food_storage_service.js';
-import { configError } from '../pantry-error.js';
-import type { ServiceDefinition } from '../service-client.js';
+import { configError } from '../errors/pantry-error.js';
+import type { ServiceDefinition } from '../client/service-client.js';
 
 const SERVICES: Array<[keyof ReturnType<typeof createClient> & ('hello' | 'foodStorage'), ServiceDefinition]> = [
   ['hello', HelloServiceDefinition],

@@ -1,6 +1,6 @@
-import { Code } from './code.js';
+import { Code } from '../errors/code.js';
 import type { CallRequest } from './interceptor.js';
-import { PantryError } from './pantry-error.js';
+import { PantryError } from '../errors/pantry-error.js';
 
 /**
  * Settles what a failed logical call reports, once, when it ends: any failure becomes a

@@ -1,8 +1,8 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
-import type { Interceptor } from './interceptor.js';
-import type { RetryOptions } from './retry-policy.js';
-import type { TlsInputs } from './tls-material.js';
-import type { TraceOptions } from './trace.js';
+import type { Interceptor } from '../pipeline/interceptor.js';
+import type { RetryOptions } from '../retry/policy.js';
+import type { TlsInputs } from '../tls/material.js';
+import type { TraceOptions } from '../observability/tracer.js';
 
 /**
  * Everything `createClient` accepts; every field is optional and most fall back to an

@@ -1,6 +1,6 @@
 import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
 import type { Address } from './address.js';
-import type { TlsMaterial } from './tls-material.js';
+import type { TlsMaterial } from './material.js';
 
 /** What one TLS handshake with the server showed. */
 export interface TlsProbeResult {

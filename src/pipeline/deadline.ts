@@ -1,8 +1,8 @@
-import { Code } from './code.js';
+import { Code } from '../errors/code.js';
 import type { Interceptor } from './interceptor.js';
-import { configError } from './pantry-error.js';
-import type { ServiceDefinition } from './service-client.js';
-import type { Tracer } from './trace.js';
+import { configError } from '../errors/pantry-error.js';
+import type { ServiceDefinition } from '../client/service-client.js';
+import type { Tracer } from '../observability/tracer.js';
 
 /** Deadline settings of a client. */
 export interface DeadlinePolicy {

@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import type { CallOptions } from './call-options.js';
-import type { MessageType } from './message-type.js';
+import type { MessageType } from '../schema/message-type.js';
 
 /** How a method may be retried, read from the proto's `idempotency_level`. */
 export type Idempotency = 'NO_SIDE_EFFECTS' | 'IDEMPOTENT' | 'IDEMPOTENCY_UNKNOWN';

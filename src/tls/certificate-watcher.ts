@@ -1,6 +1,6 @@
 import type { experimental } from '@grpc/grpc-js';
-import { loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from './tls-material.js';
-import type { Tracer } from './trace.js';
+import { loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from './material.js';
+import type { Tracer } from '../observability/tracer.js';
 
 type CertificateProvider = experimental.CertificateProvider;
 type CaListener = experimental.CaCertificateUpdateListener;

@@ -1,10 +1,10 @@
 import { Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { Code } from './code.js';
-import { hintFor, type HintContext } from './hints.js';
-import type { CallFn, CallRequest, CallResponse, MethodInfo } from './interceptor.js';
-import { encodeRequest } from './encode-request.js';
-import { errorInfoOf, hintForReason } from './error-info.js';
-import { PantryError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import { hintFor, type HintContext } from '../errors/hints.js';
+import type { CallFn, CallRequest, CallResponse, MethodInfo } from '../pipeline/interceptor.js';
+import { encodeRequest } from '../schema/encode-request.js';
+import { errorInfoOf, hintForReason } from '../errors/error-info.js';
+import { PantryError } from '../errors/pantry-error.js';
 
 // Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
 const passBytes = (bytes: Buffer) => bytes;

@@ -1,12 +1,12 @@
 import { Metadata } from '@grpc/grpc-js';
-import { checkCallOptions, type CallOptions } from './call-options.js';
-import { callSignal } from './call-signal.js';
-import { Code } from './code.js';
-import { finishCallError } from './call-error.js';
-import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from './interceptor.js';
-import type { DeepPartial, MessageType } from './message-type.js';
-import { PantryError } from './pantry-error.js';
-import { checkShape, shapeOf, type Shape } from './request-shape.js';
+import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js';
+import { callSignal } from '../pipeline/signals.js';
+import { Code } from '../errors/code.js';
+import { finishCallError } from '../pipeline/call-error.js';
+import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from '../pipeline/interceptor.js';
+import type { DeepPartial, MessageType } from '../schema/message-type.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
 
 /** One method of a ts-proto generic service definition (`outputServices=generic-definitions`). */
 export interface MethodDefinition {

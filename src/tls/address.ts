@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { Code } from './code.js';
-import { configError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import { configError } from '../errors/pantry-error.js';
 
 /** A parsed `host:port` target. */
 export interface Address {

@@ -1,10 +1,10 @@
 import pRetry from 'p-retry';
 import { cancellation } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
-import { PantryError } from './pantry-error.js';
-import { isRetrySafe, isTransparentRetry, nextRetry, resolveRetryPolicy, type RetryPolicy } from './retry-policy.js';
-import type { RetryThrottle } from './retry-throttle.js';
-import type { Tracer } from './trace.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { isRetrySafe, isTransparentRetry, nextRetry, resolveRetryPolicy, type RetryPolicy } from '../retry/policy.js';
+import type { RetryThrottle } from '../retry/throttle.js';
+import type { Tracer } from '../observability/tracer.js';
 
 /**
  * Retries safe calls with p-retry: only methods that {@link isRetrySafe} allows (or a call with

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { logSink } from './log-sink.js';
+import { logSink } from '../log-sink.js';
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;

@@ -2,8 +2,8 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { Code } from './code.js';
-import { configError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import { configError } from '../errors/pantry-error.js';
 import { readPem, type PemBlock } from './pem-file.js';
 import { certDirOf, describeSource, resolvePemInput, type PemInput, type PemSource, type ResolvedPem } from './pem-source.js';
 

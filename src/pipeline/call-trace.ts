@@ -1,7 +1,7 @@
 import type { Interceptor } from './interceptor.js';
-import { PantryError } from './pantry-error.js';
-import { redactMetadata, type isSensitiveKey } from './redact.js';
-import type { Tracer } from './trace.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { redactMetadata, type isSensitiveKey } from '../observability/redact.js';
+import type { Tracer } from '../observability/tracer.js';
 
 /**
  * Traces every attempt (tracer `call`): method, attempt number, deadline remaining, request

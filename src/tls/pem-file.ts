@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { Code } from './code.js';
-import { configError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import { configError } from '../errors/pantry-error.js';
 import { describeSource, looksLikeBase64, type ResolvedPem } from './pem-source.js';
 
 /** The largest certificate, bundle or key accepted, file or inline: 1 MiB (the whole Mozilla root bundle is about 220 KB). */

@@ -1,12 +1,12 @@
 import { credentials as grpcCredentials, experimental, type ChannelCredentials } from '@grpc/grpc-js';
 import type { Address } from './address.js';
 import { CertificateWatcher } from './certificate-watcher.js';
-import type { ClientOptions } from './client-options.js';
-import { Code } from './code.js';
-import { configError } from './pantry-error.js';
-import { describeSource, isFileBacked, loadTlsMaterial, nameOf } from './tls-material.js';
-import { probeTls } from './tls-probe.js';
-import type { Tracer } from './trace.js';
+import type { ClientOptions } from '../client/client-options.js';
+import { Code } from '../errors/code.js';
+import { configError } from '../errors/pantry-error.js';
+import { describeSource, isFileBacked, loadTlsMaterial, nameOf } from './material.js';
+import { probeTls } from './probe.js';
+import type { Tracer } from '../observability/tracer.js';
 
 /** What the channel needs: its credentials, the certificate watcher to stop, and where the CA came from (for hints). */
 export interface ClientCredentials {

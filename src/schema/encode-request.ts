@@ -1,6 +1,6 @@
-import { Code } from './code.js';
-import type { MethodInfo } from './interceptor.js';
-import { PantryError } from './pantry-error.js';
+import { Code } from '../errors/code.js';
+import type { MethodInfo } from '../pipeline/interceptor.js';
+import { PantryError } from '../errors/pantry-error.js';
 
 /**
  * Encodes a request message; when a field holds a value of the wrong type (`quantity: '6'`,

@@ -1,7 +1,7 @@
 import { connect, type TLSSocket } from 'node:tls';
-import type { Address } from '../address.js';
-import type { TlsMaterial } from '../tls-material.js';
-import { probeTls, sniName, type TlsProbeResult } from '../tls-probe.js';
+import type { Address } from './address.js';
+import type { TlsMaterial } from './material.js';
+import { probeTls, sniName, type TlsProbeResult } from './probe.js';
 
 /** A TLS handshake, then whether the server kept talking after seeing the client certificate. */
 export interface TlsCheck extends TlsProbeResult {

@@ -1,25 +1,25 @@
 import { Client, type ChannelOptions } from '@grpc/grpc-js';
 import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
-import { parseAddress } from './address.js';
-import { callTraceStage } from './call-trace.js';
-import type { CertificateWatcher } from './certificate-watcher.js';
-import { clientCredentials } from './channel-credentials.js';
+import { parseAddress } from '../tls/address.js';
+import { callTraceStage } from '../pipeline/call-trace.js';
+import type { CertificateWatcher } from '../tls/certificate-watcher.js';
+import { clientCredentials } from '../tls/credentials.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
-import { Code } from './code.js';
-import { watchConnectivity } from './connection-trace.js';
-import { deadlineStage, resolveMethodDeadlines } from './deadline.js';
-import { HelloServiceDefinition } from './generated/hello/v1/hello.js';
-import { FoodStorageServiceDefinition } from './generated/pantry/v1/food_storage_service.js';
-import { composeInterceptors, type Interceptor } from './interceptor.js';
-import { configError, PantryError } from './pantry-error.js';
-import { requestIdStage } from './request-id.js';
-import { retryStage } from './retry.js';
-import { DEFAULT_RETRY, resolveRetryPolicy } from './retry-policy.js';
-import { RetryThrottle } from './retry-throttle.js';
+import { Code } from '../errors/code.js';
+import { watchConnectivity } from '../observability/connection-trace.js';
+import { deadlineStage, resolveMethodDeadlines } from '../pipeline/deadline.js';
+import { HelloServiceDefinition } from '../generated/hello/v1/hello.js';
+import { FoodStorageServiceDefinition } from '../generated/pantry/v1/food_storage_service.js';
+import { composeInterceptors, type Interceptor } from '../pipeline/interceptor.js';
+import { configError, PantryError } from '../errors/pantry-error.js';
+import { requestIdStage } from '../pipeline/request-id.js';
+import { retryStage } from '../pipeline/retry-stage.js';
+import { DEFAULT_RETRY, resolveRetryPolicy } from '../retry/policy.js';
+import { RetryThrottle } from '../retry/throttle.js';
 import { serviceClient, type ServiceClient } from './service-client.js';
-import { Tracer } from './trace.js';
-import { grpcTransport } from './transport.js';
+import { Tracer } from '../observability/tracer.js';
+import { grpcTransport } from '../transport/grpc-transport.js';
 
 /**
  * A connected pantry client: one channel, typed stubs for both services.

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { GenericContainer, getContainerRuntimeClient } from 'testcontainers';
-import { pantryServerBinary, SERVER_DIR } from './server-binary.js';
+import { pantryServerBinary, SERVER_DIR } from '../server-binary.js';
 
 const run = promisify(execFile);
 

@@ -1,5 +1,5 @@
 import { connectivityState, type Client } from '@grpc/grpc-js';
-import type { Tracer } from './trace.js';
+import type { Tracer } from './tracer.js';
 
 /**
  * Traces the channel's connectivity changes (tracer `connection`), e.g.
