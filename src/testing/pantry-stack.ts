@@ -7,6 +7,7 @@ import { probeTls, type TlsProbeResult } from '../tls/probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
 import { dockerAvailable, startDockerStack } from './runtime/docker.js';
 import { startProcessStack } from './runtime/process.js';
+import type { RuntimeRequest, RuntimeStack } from './runtime/types.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
 
 /** Options of {@link startPantryStack}; all optional. */
@@ -62,33 +63,6 @@ export interface PantryStack extends AsyncDisposable {
   restartProxy(options?: { downMs?: number; graceful?: boolean }): Promise<void>;
   /** Stops everything and removes what the stack created. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** What a runtime starts; the stack adds certificates, the TLS probe and clean-up. */
-export interface RuntimeStack {
-  address: string;
-  serverAddress: string;
-  proxyAdmin?: string;
-  logs(): string;
-  /** Kills a part at once (SIGKILL, like a crash). */
-  kill(part: 'server' | 'proxy'): Promise<void>;
-  /** Starts a killed part again, on the same address, and waits until it is ready. */
-  start(part: 'server' | 'proxy'): Promise<void>;
-  /** Restarts the proxy the way an operator does (see `PantryStack.restartProxy`). */
-  gracefulRestartProxy(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** What a runtime needs to start. */
-export interface RuntimeRequest {
-  proxy: ProxyKind | 'none';
-  proxyConfig?: string;
-  /** Certificates and `server.pem`, in a directory the stack owns. */
-  proxyCertDir: string;
-  workDir: string;
-  /** A directory for the server's data file when the store persists. */
-  dataDir?: string;
-  serverArgs: string[];
 }
 
 /**

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { GenericContainer, getContainerRuntimeClient, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
 import { buildLocalBinaryImage, buildServerImage, removeImage } from './docker-images.js';
-import type { RuntimeRequest, RuntimeStack } from '../pantry-stack.js';
+import type { RuntimeRequest, RuntimeStack } from './types.js';
 import { logSink } from '../log-sink.js';
 import { freePort } from '../ports.js';
 import { PROXIES } from '../proxy-spec.js';

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManagedProcess } from './managed-process.js';
-import type { RuntimeRequest, RuntimeStack } from '../pantry-stack.js';
+import type { RuntimeRequest, RuntimeStack } from './types.js';
 import { freePort } from '../ports.js';
 import { PROXIES } from '../proxy-spec.js';
 import { pantryServerBinary } from '../server-binary.js';
