@@ -15,7 +15,11 @@ export type { ClientOptions } from './client/client-options.js';
 export type { CallOptions } from './pipeline/call-options.js';
 export { PantryError, type PantryErrorInit } from './errors/pantry-error.js';
 export { Code, codeName, type CodeName } from './errors/code.js';
-export { composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse, type MethodInfo, type Idempotency } from './pipeline/interceptor.js';
+export {
+  composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse,
+  type UnaryRequest, type ServerStreamRequest, type UnaryResponse, type ServerStreamResponse,
+} from './pipeline/interceptor.js';
+export type { MethodInfo, Idempotency, CallKind } from './schema/method-info.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry/policy.js';
 export type { Logger } from './observability/logger.js';
 export { TRACERS, type TracerName, type TraceOptions, type Verbosity } from './observability/tracer.js';

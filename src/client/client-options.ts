@@ -36,6 +36,8 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   retryThrottle?: { maxTokens?: number; tokenRatio?: number } | false;
   /** Your stages, run once per logical call between the deadline and retry stages, first outermost. */
   interceptors?: Interceptor[];
+  /** Your stages run once per attempt, inside the retry stage (a token refreshed per attempt), first outermost. */
+  attemptInterceptors?: Interceptor[];
   /** Re-read certificate files for new connections when they are renewed. Default true when every piece comes from a file. */
   watchCertificates?: boolean;
   /** How often to look for renewed certificate files, in ms. Default 60 000. */
@@ -52,9 +54,18 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Every key of {@link ClientOptions}, to reject misspelt ones. */
-export const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set([
-  'address', 'serverName', 'insecure', 'deadlineMs', 'streamDeadlineMs', 'methodDeadlineMs', 'retry', 'retryThrottle',
-  'interceptors', 'watchCertificates', 'certificateRefreshMs', 'channelOptions', 'env', 'ca', 'cert', 'key', 'certDir',
-  'trace', 'verbosity', 'logger', 'redactKeys',
-]);
+// Every key of ClientOptions, once: `satisfies` fails the build when a key is missing or extra.
+const KEYS = {
+  address: true, serverName: true, insecure: true, deadlineMs: true, streamDeadlineMs: true, methodDeadlineMs: true, retry: true, retryThrottle: true,
+  interceptors: true, attemptInterceptors: true, watchCertificates: true, certificateRefreshMs: true, channelOptions: true, env: true, ca: true, cert: true,
+  key: true, certDir: true, trace: true, verbosity: true, logger: true, redactKeys: true,
+} as const satisfies Record<keyof ClientOptions, true>;
+
+/**
+ * Every key of {@link ClientOptions}, to reject misspelt ones (derived from the type: the
+ * compiler refuses a list that misses or adds one).
+ *
+ * @example
+ * CLIENT_OPTION_KEYS.has('deadlineMs') // true; 'timeout' is not an option
+ */
+export const CLIENT_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(KEYS));

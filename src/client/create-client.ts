@@ -1,25 +1,25 @@
-import { Client, type ChannelOptions } from '@grpc/grpc-js';
+import type { Client } from '@grpc/grpc-js';
 import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
-import { parseAddress } from '../tls/address.js';
-import { callTraceStage } from '../pipeline/call-trace.js';
-import type { CertificateWatcher } from '../tls/certificate-watcher.js';
-import { clientCredentials } from '../tls/credentials.js';
-import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 import { Code } from '../errors/code.js';
-import { watchConnectivity } from '../observability/connection-trace.js';
-import { deadlineStage, resolveMethodDeadlines } from '../pipeline/deadline.js';
+import { configError, PantryError } from '../errors/pantry-error.js';
 import { HelloServiceDefinition } from '../generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from '../generated/pantry/v1/food_storage_service.js';
-import { composeInterceptors, type Interceptor } from '../pipeline/interceptor.js';
-import { configError, PantryError } from '../errors/pantry-error.js';
+import { watchConnectivity } from '../observability/connection-trace.js';
+import { Tracer } from '../observability/tracer.js';
+import { callTraceStage } from '../pipeline/call-trace.js';
+import { deadlineStage } from '../pipeline/deadline.js';
+import { composeInterceptors, type CallFn, type Interceptor } from '../pipeline/interceptor.js';
 import { requestIdStage } from '../pipeline/request-id.js';
 import { retryStage } from '../pipeline/retry-stage.js';
-import { DEFAULT_RETRY, resolveRetryPolicy } from '../retry/policy.js';
 import { RetryThrottle } from '../retry/throttle.js';
-import { serviceClient, type ServiceClient } from './service-client.js';
-import { Tracer } from '../observability/tracer.js';
+import type { CertificateWatcher } from '../tls/certificate-watcher.js';
+import { clientCredentials } from '../tls/credentials.js';
+import { createChannel } from '../transport/channel.js';
 import { grpcTransport } from '../transport/grpc-transport.js';
+import type { ClientOptions } from './client-options.js';
+import { resolveConfig, type ClientConfig } from './config.js';
+import { serviceClient, type ServiceClient } from './service-client.js';
 
 /**
  * A connected pantry client: one channel, typed stubs for both services.
@@ -74,89 +74,28 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
 }
 
 function startClient(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): PantryClient {
-  const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
-  if (typeof a === 'string') opts.address = a;
-  else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
-  if (certDir !== undefined) {
-    if (typeof certDir !== 'string') throw configError(Code.INVALID_ARGUMENT, `createClient: certDir must be a directory path string, got ${typeof certDir}`);
-    opts.certDir = certDir;
-  }
-  for (const key of Object.keys(opts)) {
-    if (!CLIENT_OPTION_KEYS.has(key)) throw configError(Code.INVALID_ARGUMENT, `createClient: unknown option "${key}"`, `known options: ${[...CLIENT_OPTION_KEYS].join(', ')}`);
-  }
-  const env = opts.env ?? process.env;
-  const tracer = new Tracer(opts, env);
-
-  const rawAddress = opts.address ?? env.PANTRY_ADDRESS ?? env.GRPC_SERVER_ADDRESS;
-  const addressFrom = opts.address !== undefined ? 'option address' : env.PANTRY_ADDRESS !== undefined ? 'env PANTRY_ADDRESS' : 'env GRPC_SERVER_ADDRESS';
-  if (rawAddress === undefined) throw configError(Code.INVALID_ARGUMENT, 'no address given', 'pass createClient("host:port", certDir) or set PANTRY_ADDRESS');
-  const address = parseAddress(rawAddress, addressFrom);
-  const serverName = opts.serverName ?? env.PANTRY_SERVER_NAME;
-  if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+$/.test(serverName))) {
-    throw configError(Code.INVALID_ARGUMENT, `serverName "${String(serverName)}" (${opts.serverName !== undefined ? 'option serverName' : 'env PANTRY_SERVER_NAME'}) is not a DNS name`);
-  }
-
-  const deadlineMs = positiveMs(opts.deadlineMs, 'option deadlineMs') ?? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') ?? 10_000;
-  const streamDeadlineMs = positiveMs(opts.streamDeadlineMs, 'option streamDeadlineMs') ?? Infinity;
-  const methodDeadlineMs = resolveMethodDeadlines(opts.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs);
-  const retryPolicy = resolveRetryPolicy(opts.retry, DEFAULT_RETRY, 'option retry');
-  const throttle = opts.retryThrottle === false ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 }) : rangeChecked(() => new RetryThrottle(opts.retryThrottle || {}));
-  const userInterceptors = opts.interceptors ?? [];
-  if (!Array.isArray(userInterceptors) || !userInterceptors.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, 'option interceptors must be an array of functions (next) => (request) => Promise<response>');
-
-  const redactKeys = opts.redactKeys ?? [];
-  if (!Array.isArray(redactKeys) || !redactKeys.every((k) => typeof k === 'string' && k.length > 0)) throw configError(Code.INVALID_ARGUMENT, 'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)');
-  const refreshMs = positiveMs(opts.certificateRefreshMs, 'option certificateRefreshMs') ?? 60_000;
-  const channelOptions: Partial<ChannelOptions> = {
-    // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
-    'grpc.service_config_disable_resolution': 1,
-    // Reconnect within a second of a proxy coming back (grpc-js backs off up to 120 s by default);
-    // a refused connect to a proxy that is down costs next to nothing.
-    'grpc.initial_reconnect_backoff_ms': 250,
-    'grpc.max_reconnect_backoff_ms': 1000,
-    // A ping every 30 s, idle or not, finds a dead connection (a proxy gone without a FIN) within
-    // 40 s. Envoy accepts it; a grpc-go server must allow it (EnforcementPolicy MinTime ≤ 30 s,
-    // PermitWithoutStream: true), as the pantry server does.
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
-    'grpc.keepalive_permit_without_calls': 1,
-    ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
-    ...checkedChannelOptions(opts.channelOptions),
-    // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a
-    // call on its own when a proxy answers RST_STREAM REFUSED_STREAM (transparent retry), also after
-    // the server applied it, outside the retry policy and the attempt count. With 0, grpc-js makes
-    // exactly one attempt per call (no transparent retry, no service-config retry or hedging).
-    'grpc.enable_retries': 0,
-  };
+  const config = resolveConfig(fromArguments(a, certDir, options));
+  const tracer = new Tracer(config.trace, config.env);
+  const { address } = config;
 
   // Everything started from here on (certificate watcher, TLS probe, channel, traces) is stopped by
   // release(): by close(), or at once when a later step throws.
   const lifetime = new AbortController();
   let watcher: CertificateWatcher | undefined;
-  let grpcClient: Client | undefined;
+  let channel: Client | undefined;
   let stopConnectivityTrace: (() => void) | undefined;
   const release = () => {
     lifetime.abort();
     stopConnectivityTrace?.();
     watcher?.close();
-    grpcClient?.close();
+    channel?.close();
   };
   try {
-    const built = clientCredentials(opts, env, tracer, address, serverName, refreshMs, lifetime.signal);
+    const built = clientCredentials({ ...config.tls, insecure: config.insecure, watchCertificates: config.watchCertificates }, config.env, tracer, address, config.serverName, config.certificateRefreshMs, lifetime.signal);
     watcher = built.watcher;
-    const { credentials, caSource } = built;
-    const channel = new Client(address.target, credentials, channelOptions);
-    grpcClient = channel;
-    stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(channel, tracer, address.target) : undefined;
-
-    const stages: Interceptor[] = [
-      deadlineStage({ deadlineMs, streamDeadlineMs, methodDeadlineMs }, tracer),
-      requestIdStage(),
-      ...userInterceptors,
-      retryStage(retryPolicy, throttle, tracer),
-    ];
-    if (tracer.enabled('call')) stages.push(callTraceStage(tracer, redactKeys));
-    const pipeline = composeInterceptors(stages, grpcTransport(channel, { address: address.target, insecure: opts.insecure === true, caSource }, { alwaysMetadata: userInterceptors.length > 0 }));
+    const grpcChannel = (channel = createChannel(address.target, built.credentials, config));
+    stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcChannel, tracer, address.target) : undefined;
+    const pipeline = buildPipeline(config, tracer, grpcChannel, built.caSource);
 
     // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
     // once, and later calls fail the same way. Each call listens on it while it runs.
@@ -167,9 +106,9 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
       hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal),
       foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal),
       address: address.target,
-      waitForReady(ms = deadlineMs) {
+      waitForReady(ms = config.deadlineMs) {
         return new Promise((resolve, reject) =>
-          channel.waitForReady(Date.now() + ms, (err) =>
+          grpcChannel.waitForReady(Date.now() + ms, (err) =>
             err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
           ),
         );
@@ -193,32 +132,31 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
   }
 }
 
-/** Checks option channelOptions before anything starts; grpc-js would throw a raw SyntaxError for a bad service config. */
-function checkedChannelOptions(value: unknown): Partial<ChannelOptions> {
-  if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw configError(Code.INVALID_ARGUMENT, `option channelOptions must be an object of grpc-js channel options, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
-  const config = (value as Record<string, unknown>)['grpc.service_config'];
-  if (config !== undefined) {
-    try {
-      JSON.parse(String(config));
-    } catch (err) {
-      throw configError(Code.INVALID_ARGUMENT, `option channelOptions['grpc.service_config'] is not JSON: ${(err as Error).message}`, 'give the service config as a JSON string, or leave it out');
-    }
+/** The options of either overload as one object. */
+function fromArguments(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): ClientOptions {
+  const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
+  if (typeof a === 'string') opts.address = a;
+  else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
+  if (certDir !== undefined) {
+    if (typeof certDir !== 'string') throw configError(Code.INVALID_ARGUMENT, `createClient: certDir must be a directory path string, got ${typeof certDir}`);
+    opts.certDir = certDir;
   }
-  return value as Partial<ChannelOptions>;
+  return opts;
 }
 
-function positiveMs(value: unknown, from: string): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !(n > 0) || Number.isNaN(n)) throw configError(Code.INVALID_ARGUMENT, `${from} must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
-  return n;
-}
-
-function rangeChecked<T>(make: () => T): T {
-  try {
-    return make();
-  } catch (err) {
-    throw configError(Code.INVALID_ARGUMENT, `option ${(err as Error).message}`);
-  }
+/**
+ * The stages of every call, outermost first: deadline, request id, your per-call interceptors,
+ * retry, your per-attempt interceptors, call tracing (only when on), then the transport.
+ */
+function buildPipeline(config: ClientConfig, tracer: Tracer, channel: Client, caSource: string | undefined): CallFn {
+  const stages: Interceptor[] = [
+    deadlineStage(config, tracer),
+    requestIdStage(),
+    ...config.interceptors,
+    retryStage(config.retry, new RetryThrottle(config.retryThrottle), tracer),
+    ...config.attemptInterceptors,
+  ];
+  if (tracer.enabled('call')) stages.push(callTraceStage(tracer, config.redactKeys));
+  const alwaysMetadata = config.interceptors.length + config.attemptInterceptors.length > 0;
+  return composeInterceptors(stages, grpcTransport(channel, { address: config.address.target, insecure: config.insecure, caSource }, { alwaysMetadata }));
 }

@@ -3,27 +3,11 @@ import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js'
 import { callSignal } from '../pipeline/signals.js';
 import { Code } from '../errors/code.js';
 import { finishCallError } from '../pipeline/call-error.js';
-import type { CallFn, CallRequest, CallResponse, Idempotency, MethodInfo } from '../pipeline/interceptor.js';
+import type { CallFn, CallRequest } from '../pipeline/interceptor.js';
 import type { DeepPartial, MessageType } from '../schema/message-type.js';
+import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
 import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
-
-/** One method of a ts-proto generic service definition (`outputServices=generic-definitions`). */
-export interface MethodDefinition {
-  readonly name: string;
-  readonly requestType: MessageType<any>;
-  readonly responseType: MessageType<any>;
-  readonly requestStream: boolean;
-  readonly responseStream: boolean;
-  readonly options: { readonly idempotencyLevel?: string };
-}
-
-/** A ts-proto generic service definition, e.g. `FoodStorageServiceDefinition`. */
-export interface ServiceDefinition {
-  readonly name: string;
-  readonly fullName: string;
-  readonly methods: { readonly [name: string]: MethodDefinition };
-}
 
 /**
  * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
@@ -41,27 +25,7 @@ export type ServiceClient<S extends ServiceDefinition> = {
     : never;
 };
 
-/**
- * Reads the static facts of a method from its definition: path, kind, the proto's
- * `idempotency_level`, and whether the request has a `request_id` idempotency key.
- *
- * @example
- * methodInfo(FoodStorageServiceDefinition, FoodStorageServiceDefinition.methods.addFood).hasRequestId // true
- */
-export function methodInfo(service: ServiceDefinition, def: MethodDefinition): MethodInfo {
-  if (def.requestStream) throw new Error(`${service.fullName}/${def.name}: client-streaming methods are not supported`);
-  const level = def.options.idempotencyLevel;
-  return Object.freeze({
-    path: `/${service.fullName}/${def.name}`,
-    name: def.name,
-    service: service.fullName,
-    kind: def.responseStream ? 'server_streaming' : 'unary',
-    idempotency: (level === 'NO_SIDE_EFFECTS' || level === 'IDEMPOTENT' ? level : 'IDEMPOTENCY_UNKNOWN') as Idempotency,
-    hasRequestId: 'requestId' in def.requestType.fromPartial({}),
-    requestType: def.requestType,
-    responseType: def.responseType,
-  });
-}
+export type { MethodDefinition, ServiceDefinition } from '../schema/method-info.js';
 
 /**
  * Builds the typed client of a service whose every call goes through `pipeline`. When `closing`
@@ -85,7 +49,7 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal 
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
     let release = noop;
-    let call: Promise<CallResponse>;
+    let call: ReturnType<CallFn>;
     try {
       ({ req, release } = startCall(method, request, options, closing));
       call = pipeline(req);
@@ -96,6 +60,7 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal 
     return call.then(
       (res) => {
         release();
+        if (res.kind !== 'unary') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a unary call with a ${res.kind} response`, method: method.path });
         if (res.header) options.onHeader?.(res.header);
         if (res.trailer) options.onTrailer?.(res.trailer);
         return res.message;
@@ -124,8 +89,9 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
               if (!messages) {
                 ({ req, release } = startCall(method, request, options, closing));
                 const res = await pipeline(req);
-                if (res.header) options.onHeader?.(res.header);
-                messages = res.stream![Symbol.asyncIterator]();
+                if (res.kind !== 'server_streaming') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a server stream with a ${res.kind} response`, method: method.path });
+                options.onHeader?.(res.header);
+                messages = res.stream[Symbol.asyncIterator]();
               }
               const r = await messages.next();
               if (r.done) release();
@@ -153,7 +119,7 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
   let shape = shapes.get(method);
-  if (!shape) shapes.set(method, (shape = shapeOf(method.requestType)));
+  if (!shape) shapes.set(method, (shape = shapeOf(method.requestSchema)));
   const problem = checkShape(shape, request);
   if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
   checkCallOptions(options, method.path);
@@ -161,6 +127,7 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
   const metadata = toMetadata(options.metadata, method.path);
   const { signal, release } = callSignal(options.signal, closing);
   const req: CallRequest = {
+    kind: method.kind,
     method,
     message,
     metadata,

@@ -1,3 +1,9 @@
+/**
+ * `observability/` owns what the client tells you: the tracer (`PANTRY_TRACE`, grpc-js-style
+ * lines), the logger interface, metadata redaction and the connectivity trace. It may import
+ * only `errors/` and grpc-js: every other folder may use it.
+ */
+import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
 
 /** The tracers `PANTRY_TRACE` can switch on; `all` switches on every one. */
@@ -18,7 +24,8 @@ export interface TraceOptions {
 }
 
 const LEVELS: Record<Verbosity, number> = { DEBUG: 0, INFO: 1, ERROR: 3, NONE: 4 };
-const VERSION = '0.1.0';
+// The package's own version, read from its package.json (two levels up from src/ or dist/observability/).
+const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * Writes trace lines in the format of grpc-js's `GRPC_TRACE`

@@ -1,39 +1,35 @@
 import { Code } from '../errors/code.js';
-import type { CallRequest } from './interceptor.js';
 import { PantryError } from '../errors/pantry-error.js';
+import type { CallRequest } from './interceptor.js';
 
 /**
  * Settles what a failed logical call reports, once, when it ends: any failure becomes a
- * {@link PantryError} with the attempts made and the time taken; an aborted signal reads as
- * `CANCELLED`; a deadline error says the budget and the attempts.
+ * {@link PantryError} with the time taken and the attempts the retry stage recorded on it; an
+ * aborted signal reads as `CANCELLED`. (The deadline stage has already added its hint.)
  *
  * @example
- * pipeline(req).then((res) => res.message, (err) => { throw finishCallError(err, req); });
+ * pipeline(req).then((res) => res, (err) => { throw finishCallError(err, req); });
  */
 export function finishCallError(err: unknown, req: CallRequest): PantryError {
-  const method = req.method.path;
+  const attempts = err instanceof PantryError && err !== req.signal?.reason ? err.attempts : 0;
   const signal = req.signal;
   if (signal?.aborted && !isCancellation(err, signal.reason)) err = cancellation(req);
-  if (!(err instanceof PantryError)) {
-    err = new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
-  }
-  let e = err as PantryError;
-  const attempts = req.attempt;
-  const elapsedMs = Date.now() - req.startedAt;
-  if (e.code === Code.DEADLINE_EXCEEDED && !e.hint) {
-    const budgetMs = Math.round(req.deadline - req.startedAt);
-    e = new PantryError({
-      code: e.code,
-      details: e.details,
-      method: e.method || method,
-      metadata: e.metadata,
-      cause: e.cause,
-      hint: `the call did not finish within its deadline of ${budgetMs} ms (${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms). Raise deadlineMs for this call or method, or look at why the server is slow`,
-    });
-  }
+  const e = asPantryError(err, req.method.path);
   e.attempts = attempts;
-  e.elapsedMs = elapsedMs;
+  e.elapsedMs = Date.now() - req.startedAt;
   return e;
+}
+
+/**
+ * The error of an attempt as a {@link PantryError}: itself when it is one, else `UNKNOWN`
+ * ("the call failed inside the client: …") with the original as `cause`.
+ *
+ * @example
+ * throw asPantryError(new TypeError('boom'), '/hello.v1.HelloService/Hello'); // [UNKNOWN] … boom
+ */
+export function asPantryError(err: unknown, method: string): PantryError {
+  if (err instanceof PantryError) return err;
+  return new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
 }
 
 /** True for a CANCELLED error already made for this abort (never the shared reason itself, which stays unchanged). */
@@ -48,7 +44,7 @@ function isCancellation(err: unknown, reason: unknown): boolean {
  * telling where the call was.
  *
  * @example
- * if (req.signal?.aborted) throw cancellation(req, `during the backoff after attempt ${req.attempt}`);
+ * if (req.signal?.aborted) throw cancellation(req, 'during the backoff after attempt 1');
  */
 export function cancellation(req: CallRequest, during?: string): PantryError {
   const reason = req.signal?.reason;

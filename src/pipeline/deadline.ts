@@ -1,7 +1,7 @@
 import { Code } from '../errors/code.js';
 import type { Interceptor } from './interceptor.js';
-import { configError } from '../errors/pantry-error.js';
-import type { ServiceDefinition } from '../client/service-client.js';
+import { configError, PantryError } from '../errors/pantry-error.js';
+import type { ServiceDefinition } from '../schema/method-info.js';
 import type { Tracer } from '../observability/tracer.js';
 
 /** Deadline settings of a client. */
@@ -16,9 +16,8 @@ export interface DeadlinePolicy {
 
 /**
  * The outermost stage: fixes one absolute deadline for the whole logical call, so every attempt
- * and every backoff sleep share it. (The call options were checked by {@link checkCallOptions}
- * when the call started. What a failed call reports — how long it ran, how many attempts — is
- * settled by {@link finishCallError} when the call ends.)
+ * and every backoff sleep share it, and passes the request on with it (`{ ...req, deadline }`).
+ * A call that fails with `DEADLINE_EXCEEDED` gets a hint saying the budget and the attempts.
  *
  * @example
  * composeInterceptors([deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), …], transport)
@@ -26,14 +25,30 @@ export interface DeadlinePolicy {
 export function deadlineStage(policy: DeadlinePolicy, tracer: Tracer): Interceptor {
   return (next) => (req) => {
     const o = req.options; // checked by checkCallOptions when the call started
-    if (o.deadline !== undefined) req.deadline = +o.deadline;
+    let deadline: number;
+    if (o.deadline !== undefined) deadline = +o.deadline;
     else {
-      const ms = o.deadlineMs ?? (Object.hasOwn(policy.methodDeadlineMs, req.method.name) ? policy.methodDeadlineMs[req.method.name] : undefined) ?? (req.method.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
-      req.deadline = req.startedAt + ms;
+      const ms = o.deadlineMs ?? (Object.hasOwn(policy.methodDeadlineMs, req.method.name) ? policy.methodDeadlineMs[req.method.name] : undefined) ?? (req.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
+      deadline = req.startedAt + ms;
     }
-    if (tracer.enabled('deadline')) tracer.debug('deadline', `${req.method.path} deadline ${Number.isFinite(req.deadline) ? `in ${Math.round(req.deadline - Date.now())} ms` : 'none'}`);
-    return next(req);
+    if (tracer.enabled('deadline')) tracer.debug('deadline', `${req.method.path} deadline ${Number.isFinite(deadline) ? `in ${Math.round(deadline - Date.now())} ms` : 'none'}`);
+    return next({ ...req, deadline }).catch((err: unknown) => {
+      throw err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt) : err;
+    });
   };
+}
+
+function withDeadlineHint(e: PantryError, budgetMs: number, elapsedMs: number): PantryError {
+  const attempts = e.attempts;
+  return new PantryError({
+    code: e.code,
+    details: e.details,
+    method: e.method,
+    metadata: e.metadata,
+    cause: e.cause,
+    attempts,
+    hint: `the call did not finish within its deadline of ${Math.round(budgetMs)} ms (${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms). Raise deadlineMs for this call or method, or look at why the server is slow`,
+  });
 }
 
 /**

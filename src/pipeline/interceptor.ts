@@ -1,73 +1,99 @@
+/**
+ * `pipeline/` owns one call's way through the client: the request and response types
+ * (readonly, discriminated by call kind), interceptors and their composition, call options,
+ * the deadline, request ids, abort signals, the retry stage (over `retry/`), call tracing, and
+ * what a failed call reports. It may import `errors/`, `observability/`, `schema/` and `retry/`;
+ * never `transport/`, `tls/`, `client/` or above.
+ */
 import type { Metadata } from '@grpc/grpc-js';
+import type { CallKind, MethodInfo } from '../schema/method-info.js';
 import type { CallOptions } from './call-options.js';
-import type { MessageType } from '../schema/message-type.js';
 
-/** How a method may be retried, read from the proto's `idempotency_level`. */
-export type Idempotency = 'NO_SIDE_EFFECTS' | 'IDEMPOTENT' | 'IDEMPOTENCY_UNKNOWN';
-
-/** Static facts about one RPC, shared by every call of it. */
-export interface MethodInfo {
-  /** Full path, e.g. `/pantry.v1.FoodStorageService/AddFood`. */
-  readonly path: string;
-  /** Method name as in the proto, e.g. `AddFood`. */
-  readonly name: string;
-  /** Full service name, e.g. `pantry.v1.FoodStorageService`. */
-  readonly service: string;
-  readonly kind: 'unary' | 'server_streaming';
-  readonly idempotency: Idempotency;
-  /** True when the request carries a `request_id` idempotency key (AddFood, ConsumeFood, DeleteFood). */
-  readonly hasRequestId: boolean;
-  /** Codec of the request message (ts-proto generated). */
-  readonly requestType: MessageType<any>;
-  /** Codec of the response message (ts-proto generated). */
-  readonly responseType: MessageType<any>;
-}
-
-/** One call as it travels down the pipeline; stages may change any field but `method`. */
-export interface CallRequest {
+interface RequestOf<K extends CallKind> {
+  /** The kind of call: `'unary'` resolves with one message, `'server_streaming'` with a stream. */
+  readonly kind: K;
   readonly method: MethodInfo;
-  /** The complete request message (already filled in from the partial the caller gave). */
-  message: unknown;
-  /** Request metadata sent with every attempt. */
-  metadata: Metadata;
-  /** Absolute deadline in epoch milliseconds covering all attempts; `Infinity` for none. */
-  deadline: number;
-  /** Cancels the call (and any backoff sleep) when aborted; from `options.signal`. */
-  signal?: AbortSignal;
+  /** The complete request message (filled in from the partial the caller gave). */
+  readonly message: unknown;
+  /** Request metadata sent with the attempt. Give a stage its own with `next({ ...req, metadata })`. */
+  readonly metadata: Metadata;
+  /** Absolute deadline in epoch milliseconds covering all attempts; `Infinity` for none (set by the deadline stage). */
+  readonly deadline: number;
+  /** Cancels the call (and any backoff sleep) when aborted: the caller's `signal` and the client's `close()`. */
+  readonly signal?: AbortSignal;
   /** The options the caller gave this call. */
-  readonly options: CallOptions;
-  /** The attempt in flight, or the last one made: 1 for the first; set by the retry stage. */
-  attempt: number;
+  readonly options: Readonly<CallOptions>;
+  /** 0 outside the retry stage (per-call interceptors); 1, 2, … inside it (per-attempt interceptors, the transport). */
+  readonly attempt: number;
   /** When the logical call started (epoch ms). */
   readonly startedAt: number;
 }
 
-/** The result of one call. */
-export interface CallResponse {
-  /** The response message of a unary call. */
-  message?: unknown;
-  /** The messages of a server-streaming call; the first one has already arrived. */
-  stream?: AsyncIterable<unknown>;
-  /** Response headers; on unary calls only when a header/trailer callback or an interceptor can see them. */
-  header?: Metadata;
-  /** Trailers of a unary call, under the same condition. */
-  trailer?: Metadata;
+/** A unary call as it travels down the pipeline. Stages never change it: they pass `{ ...req, … }` on. */
+export type UnaryRequest = RequestOf<'unary'>;
+/** A server-streaming call as it travels down the pipeline. */
+export type ServerStreamRequest = RequestOf<'server_streaming'>;
+
+/**
+ * One call as it travels down the pipeline: readonly, discriminated by `kind`. A stage that
+ * changes something passes a new request on (`next({ ...req, metadata })`); the deadline stage
+ * sets `deadline` and the retry stage `attempt` the same way.
+ *
+ * @example
+ * const logKind: Interceptor = (next) => (req) => (req.kind === 'unary' ? next(req) : next(req));
+ */
+export type CallRequest = UnaryRequest | ServerStreamRequest;
+
+/** The result of a unary call. */
+export interface UnaryResponse {
+  readonly kind: 'unary';
+  /** The response message. */
+  readonly message: unknown;
+  /** Response headers: only when a header/trailer callback or an interceptor can see them. */
+  readonly header?: Metadata;
+  /** Trailers, under the same condition. */
+  readonly trailer?: Metadata;
 }
 
-/** A call, or the rest of the pipeline as seen from a stage. */
+/** The result of a server-streaming call: resolved once its first message (or its clean end) arrived. */
+export interface ServerStreamResponse {
+  readonly kind: 'server_streaming';
+  /** The messages; the first one has already arrived. */
+  readonly stream: AsyncIterable<unknown>;
+  /** Response headers. */
+  readonly header: Metadata;
+}
+
+/**
+ * The result of one call, discriminated by `kind` like its request.
+ *
+ * @example
+ * const res = await next(req);
+ * if (res.kind === 'server_streaming') for await (const m of res.stream) …; else console.log(res.message);
+ */
+export type CallResponse = UnaryResponse | ServerStreamResponse;
+
+/**
+ * A call, or the rest of the pipeline as seen from a stage.
+ *
+ * @example
+ * const transport: CallFn = async (req) => ({ kind: 'unary', message: {} });
+ */
 export type CallFn = (request: CallRequest) => Promise<CallResponse>;
 
 /**
  * A stage of the call pipeline: a layered onion around the transport. Deadlines, retries
- * and tracing are interceptors; yours run between the deadline and retry stages, once per
- * logical call, and see the filled-in request and the final error.
+ * and tracing are interceptors. Yours go in one of two slots: `interceptors` run once per
+ * logical call between the deadline and retry stages (they see the final error);
+ * `attemptInterceptors` run once per attempt, inside the retry stage (`req.attempt` is 1, 2, …).
  *
  * @example
  * const auth: Interceptor = (next) => async (req) => {
- *   req.metadata.set('authorization', `Bearer ${await getToken()}`);
- *   return next(req);
+ *   const metadata = req.metadata.clone();
+ *   metadata.set('authorization', `Bearer ${await getToken()}`);
+ *   return next({ ...req, metadata });
  * };
- * createClient({ address, certDir, interceptors: [auth] });
+ * createClient({ address, certDir, attemptInterceptors: [auth] });
  */
 export type Interceptor = (next: CallFn) => CallFn;
 

@@ -34,3 +34,22 @@ export function callSignal(own: AbortSignal | undefined, closing: AbortSignal | 
   closing.addEventListener('abort', fromClosing, { once: true });
   return { signal: controller.signal, release };
 }
+
+/**
+ * Runs `fn` when `signal` aborts — at once when it already has — and returns the function that
+ * stops listening. The one place the client wires an abort to an action (the transport cancels
+ * its grpc-js call with it).
+ *
+ * @example
+ * const stop = onAbort(req.signal, () => call.cancel());
+ * call.on('status', stop);
+ */
+export function onAbort(signal: AbortSignal | undefined, fn: () => void): () => void {
+  if (!signal) return noop;
+  if (signal.aborted) {
+    fn();
+    return noop;
+  }
+  signal.addEventListener('abort', fn, { once: true });
+  return () => signal.removeEventListener('abort', fn);
+}

@@ -1,5 +1,5 @@
 import { Code } from '../errors/code.js';
-import type { MethodInfo } from '../pipeline/interceptor.js';
+import type { MethodInfo } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
 
 /**

@@ -1,68 +1,55 @@
-import type { MessageType } from './message-type.js';
+import { ScalarType, type DescField, type DescMessage } from '@bufbuild/protobuf';
 
-/** The JS shape of a generated message, derived once from its `fromPartial`. */
+/** The JS shape of a generated (ts-proto) message, read from its descriptor. */
 export type Shape =
   | { kind: 'string' | 'number' | 'boolean' | 'date' | 'bytes' | 'any' }
   | { kind: 'message'; fields: Record<string, Shape> }
   | { kind: 'array'; element: Shape };
 
-/** Builds a whole request around one field's value, and reads that field back from a filled-in request. */
-interface Probe {
-  type: Pick<MessageType<unknown>, 'fromPartial' | 'encode'>;
-  wrap: (o: unknown) => unknown;
-  pick: (message: any) => any;
-}
-
 /**
- * Derives the field shape of a ts-proto message by probing its `fromPartial` (defaults tell
- * strings, numbers and booleans apart; a nested message answers `{}` with its own defaults).
- * Computed once per method, so checking a request is a walk over the fields the caller gave.
+ * The field shape of a message as ts-proto represents it (`useDate=true`, numbers for 64-bit
+ * integers and enums), read from the message's descriptor. Computed once per method, so
+ * checking a request is a walk over the fields the caller gave.
  *
  * @example
- * const shape = shapeOf(AddFoodRequest);
- * checkShape(shape, { food: { quantity: '6' } }) // 'food.quantity: expected a number, got a string'
+ * const shape = shapeOf(schemaOf(AddFoodRequest));
+ * checkShape(shape, { food: { quantity: '6' } }) // 'food.quantity: expected a number, got a string ("6")'
  */
-export function shapeOf(type: Pick<MessageType<unknown>, 'fromPartial' | 'encode'>): Shape {
-  return messageShape({ type, wrap: (o) => o, pick: (m) => m }, 0);
-}
-
-function messageShape(p: Probe, depth: number): Shape {
+export function shapeOf(desc: DescMessage, depth = 0): Shape {
   if (depth > 8) return { kind: 'any' }; // recursive messages: stop describing, let encode judge
-  const base = p.pick(p.type.fromPartial(p.wrap({}))) as Record<string, unknown>;
   const fields: Record<string, Shape> = Object.create(null); // no inherited names: 'constructor' is not a field
-  for (const [key, value] of Object.entries(base)) fields[key] = fieldShape(p, key, value, depth);
+  for (const field of desc.fields) fields[field.localName] = fieldShape(field, depth);
   return { kind: 'message', fields };
 }
 
-function fieldShape(p: Probe, key: string, value: unknown, depth: number): Shape {
-  if (typeof value === 'string') return { kind: 'string' };
-  if (typeof value === 'number') return { kind: 'number' };
-  if (typeof value === 'boolean') return { kind: 'boolean' };
-  if (value instanceof Uint8Array) return { kind: 'bytes' };
-  const inner: Probe = { type: p.type, wrap: (o) => p.wrap({ [key]: o }), pick: (m) => p.pick(m)[key] };
-  if (Array.isArray(value)) {
-    const probe = {};
-    const element = inner.pick(inner.type.fromPartial(inner.wrap([probe])))[0];
-    // A list of primitives passes the probe through untouched; a list of messages builds new ones.
-    if (element !== probe) return { kind: 'array', element: messageShape({ ...inner, wrap: (o) => inner.wrap([o]), pick: (m) => inner.pick(m)[0] }, depth + 1) };
-    return { kind: 'array', element: encodes(inner, ['']) ? { kind: 'string' } : encodes(inner, [0]) ? { kind: 'number' } : { kind: 'any' } };
+function fieldShape(field: DescField, depth: number): Shape {
+  switch (field.fieldKind) {
+    case 'scalar':
+      return scalarShape(field.scalar);
+    case 'enum':
+      return { kind: 'number' };
+    case 'message':
+      return messageShape(field.message, depth);
+    case 'list':
+      return { kind: 'array', element: field.listKind === 'scalar' ? scalarShape(field.scalar) : field.listKind === 'enum' ? { kind: 'number' } : messageShape(field.message, depth) };
+    case 'map':
+      return { kind: 'any' };
   }
-  const probe = {};
-  const nested = inner.pick(inner.type.fromPartial(inner.wrap(probe)));
-  if (nested !== probe && nested && typeof nested === 'object') return messageShape(inner, depth + 1);
-  // Passed through as is: a well-known type ts-proto maps to a JS value (Timestamp → Date, FieldMask → string[]).
-  if (encodes(inner, ['a'])) return { kind: 'array', element: { kind: 'string' } };
-  if (encodes(inner, new Date(0))) return { kind: 'date' };
-  return { kind: 'any' };
 }
 
-function encodes(p: Probe, value: unknown): boolean {
-  try {
-    const bytes = p.type.encode(p.type.fromPartial(p.wrap(value))).finish();
-    return bytes.length > 0;
-  } catch {
-    return false;
-  }
+function scalarShape(type: ScalarType): Shape {
+  if (type === ScalarType.STRING) return { kind: 'string' };
+  if (type === ScalarType.BOOL) return { kind: 'boolean' };
+  if (type === ScalarType.BYTES) return { kind: 'bytes' };
+  return { kind: 'number' };
+}
+
+function messageShape(desc: DescMessage, depth: number): Shape {
+  // Well-known types ts-proto maps to JS values: Timestamp → Date, FieldMask → string[].
+  if (desc.typeName === 'google.protobuf.Timestamp') return { kind: 'date' };
+  if (desc.typeName === 'google.protobuf.FieldMask') return { kind: 'array', element: { kind: 'string' } };
+  if (desc.typeName.startsWith('google.protobuf.')) return { kind: 'any' };
+  return shapeOf(desc, depth + 1);
 }
 
 /**

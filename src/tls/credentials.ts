@@ -1,10 +1,9 @@
 import { credentials as grpcCredentials, experimental, type ChannelCredentials } from '@grpc/grpc-js';
 import type { Address } from './address.js';
 import { CertificateWatcher } from './certificate-watcher.js';
-import type { ClientOptions } from '../client/client-options.js';
 import { Code } from '../errors/code.js';
 import { configError } from '../errors/pantry-error.js';
-import { describeSource, isFileBacked, loadTlsMaterial, nameOf } from './material.js';
+import { describeSource, isFileBacked, loadTlsMaterial, nameOf, type TlsInputs } from './material.js';
 import { probeTls } from './probe.js';
 import type { Tracer } from '../observability/tracer.js';
 
@@ -13,6 +12,14 @@ export interface ClientCredentials {
   credentials: ChannelCredentials;
   watcher?: CertificateWatcher;
   caSource?: string;
+}
+
+/** What the credentials are made from: the TLS inputs, checked by `resolveConfig`. */
+export interface CredentialInputs extends TlsInputs {
+  /** Plaintext HTTP/2; never implied. */
+  insecure: boolean;
+  /** Re-read renewed files; default: when all three come from files. */
+  watchCertificates?: boolean;
 }
 
 /**
@@ -24,14 +31,11 @@ export interface ClientCredentials {
  * @example
  * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000, lifetime.signal);
  */
-export function clientCredentials(opts: ClientOptions, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number, signal?: AbortSignal): ClientCredentials {
-  if (opts.insecure === true) {
-    if (opts.ca || opts.cert || opts.key || opts.certDir) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
+export function clientCredentials(opts: CredentialInputs, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number, signal?: AbortSignal): ClientCredentials {
+  if (opts.insecure) {
     tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
     return { credentials: grpcCredentials.createInsecure() };
   }
-  if (opts.insecure !== undefined && opts.insecure !== false) throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(opts.insecure)}`);
-  if (opts.watchCertificates !== undefined && typeof opts.watchCertificates !== 'boolean') throw configError(Code.INVALID_ARGUMENT, `option watchCertificates must be true or false, got ${JSON.stringify(opts.watchCertificates)}`);
   const { material, warnings } = loadTlsMaterial(opts, env);
   for (const w of warnings) tracer.warn('credentials', w);
   const caSource = describeSource(material.sources.ca);

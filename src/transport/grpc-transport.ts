@@ -1,7 +1,9 @@
 import { Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { Code } from '../errors/code.js';
 import { hintFor, type HintContext } from '../errors/hints.js';
-import type { CallFn, CallRequest, CallResponse, MethodInfo } from '../pipeline/interceptor.js';
+import type { CallFn, ServerStreamRequest, ServerStreamResponse, UnaryRequest, UnaryResponse } from '../pipeline/interceptor.js';
+import { onAbort } from '../pipeline/signals.js';
+import type { MethodInfo } from '../schema/method-info.js';
 import { encodeRequest } from '../schema/encode-request.js';
 import { errorInfoOf, hintForReason } from '../errors/error-info.js';
 import { PantryError } from '../errors/pantry-error.js';
@@ -32,46 +34,41 @@ function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
 export function grpcTransport(client: Client, hints: HintContext, options: { alwaysMetadata?: boolean } = {}): CallFn {
   const toError = (err: unknown, method: string) => toPantryError(err, method, hints);
   const alwaysMetadata = options.alwaysMetadata ?? true;
-  return (req) => (req.method.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError));
+  return (req) => (req.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError));
 }
 
 type ToError = (err: unknown, method: string) => PantryError;
 
-function unary(client: Client, req: CallRequest, toError: ToError, alwaysMetadata: boolean): Promise<CallResponse> {
+function unary(client: Client, req: UnaryRequest, toError: ToError, alwaysMetadata: boolean): Promise<UnaryResponse> {
   return new Promise((resolve, reject) => {
     const bytes = encodeRequest(req.method, req.message); // a throw here rejects
     let header: Metadata | undefined;
     let trailer: Metadata | undefined;
-    const signal = req.signal;
+    let stopListening = noop;
     const call = client.makeUnaryRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req), (err, message) => {
-      if (signal) signal.removeEventListener('abort', cancel);
+      stopListening();
       if (err) reject(toError(err, req.method.path));
-      else resolve({ message, header, trailer });
+      else resolve({ kind: 'unary', message, header, trailer });
     });
     // Listen for headers and trailers only when someone can see them: it costs on every call.
     if (alwaysMetadata || req.options.onHeader || req.options.onTrailer) {
       call.on('metadata', (md) => (header = md));
       call.on('status', (s) => (trailer = s.metadata));
     }
-    const cancel = () => call.cancel();
-    if (signal) {
-      if (signal.aborted) call.cancel();
-      else signal.addEventListener('abort', cancel, { once: true });
-    }
+    stopListening = onAbort(req.signal, () => call.cancel());
   });
 }
 
-function deadlineOption(req: CallRequest): { deadline?: number } {
+const noop = () => {};
+
+function deadlineOption(req: UnaryRequest | ServerStreamRequest): { deadline?: number } {
   return Number.isFinite(req.deadline) ? { deadline: req.deadline } : {};
 }
 
-async function serverStream(client: Client, req: CallRequest, toError: ToError): Promise<CallResponse> {
+async function serverStream(client: Client, req: ServerStreamRequest, toError: ToError): Promise<ServerStreamResponse> {
   const bytes = encodeRequest(req.method, req.message);
   const call: ClientReadableStream<unknown> = client.makeServerStreamRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req));
-  const signal = req.signal;
-  const cancel = () => call.cancel();
-  if (signal?.aborted) call.cancel();
-  else signal?.addEventListener('abort', cancel, { once: true });
+  const stopListening = onAbort(req.signal, () => call.cancel());
   let header = new Metadata();
   call.once('metadata', (md: Metadata) => (header = md));
   const iterator = call[Symbol.asyncIterator]();
@@ -79,7 +76,7 @@ async function serverStream(client: Client, req: CallRequest, toError: ToError):
   try {
     first = await iterator.next();
   } catch (err) {
-    signal?.removeEventListener('abort', cancel);
+    stopListening();
     throw toError(err, req.method.path);
   }
   let pending: IteratorResult<unknown> | undefined = first.done ? undefined : first;
@@ -87,10 +84,10 @@ async function serverStream(client: Client, req: CallRequest, toError: ToError):
   const finish = (cancelCall: boolean) => {
     if (!open) return;
     open = false;
-    signal?.removeEventListener('abort', cancel);
+    stopListening();
     if (cancelCall) call.cancel(); // left early (break, return, throw): stop the stream on the server too
   };
-  if (first.done) signal?.removeEventListener('abort', cancel);
+  if (first.done) stopListening();
   const messages: AsyncIterableIterator<unknown> = {
     [Symbol.asyncIterator]() {
       return this;
@@ -117,7 +114,7 @@ async function serverStream(client: Client, req: CallRequest, toError: ToError):
       return { done: true, value: undefined };
     },
   };
-  return { stream: messages, header };
+  return { kind: 'server_streaming', stream: messages, header };
 }
 
 /** The text a "message larger than max" length spells, when it is ASCII letters (an HTML or text page), else undefined. */

@@ -15,7 +15,7 @@ const client = serviceClient(
   FoodStorageServiceDefinition,
   composeInterceptors([deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], async (req) => {
     sent.push(req);
-    return { message: {}, header: new Metadata() };
+    return { kind: 'unary' as const, message: {}, header: new Metadata() };
   }),
 );
 

@@ -24,7 +24,7 @@ function scripted(outcomes: Outcome[]) {
     messages.push(structuredClone(req.message));
     const o = outcomes[Math.min(seen.length - 1, outcomes.length - 1)];
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
-    if ('ok' in o) return { message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
+    if ('ok' in o) return { kind: 'unary', message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
     const metadata = new Metadata();
     if (o.pushback !== undefined) metadata.set('grpc-retry-pushback-ms', o.pushback);
     throw new PantryError({ code: o.fail, details: 'scripted', method: req.method.path, metadata });

@@ -9,7 +9,7 @@ const client = serviceClient(
   FoodStorageServiceDefinition,
   composeInterceptors([], async (req) => {
     sent.push(req.message);
-    return { message: {}, header: new Metadata() };
+    return { kind: 'unary' as const, message: {}, header: new Metadata() };
   }),
 );
 

@@ -7,7 +7,8 @@ import { HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
 import { nextRetry, type RetryPolicy } from '../../src/retry/policy.js';
 import { retryStage } from '../../src/pipeline/retry-stage.js';
 import { RetryThrottle } from '../../src/retry/throttle.js';
-import { methodInfo, serviceClient, type ServiceDefinition } from '../../src/client/service-client.js';
+import { serviceClient } from '../../src/client/service-client.js';
+import { methodInfo, type ServiceDefinition } from '../../src/schema/method-info.js';
 import { Tracer } from '../../src/observability/tracer.js';
 
 // Property-based tests of the retry scheduler (fast-check): whatever the outcomes and pushbacks,

@@ -34,7 +34,7 @@ describe('a refused stream (HTTP/2 REFUSED_STREAM)', () => {
       const id = String(req.metadata.get('x-call')[0]);
       attempts.set(id, (attempts.get(id) ?? 0) + 1);
       if (attempts.get(id) === 1) throw refused(req.method.path);
-      return { message: { foods: [], nextPageToken: '' }, header: new Metadata() };
+      return { kind: 'unary', message: { foods: [], nextPageToken: '' }, header: new Metadata() };
     };
     const tracer = new Tracer({ trace: '' }, {});
     const pipeline = composeInterceptors([deadlineStage({ deadlineMs: 5_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage(DEFAULT_RETRY, throttle, tracer)], transport);
