@@ -2,6 +2,10 @@
 /**
  * `pantry-client`: diagnose a connection (`doctor`), make a call (`call`), write dev certificates.
  *
+ * `cli/` owns the command line: argument parsing and the `call` command. It is the top layer: it
+ * may import `doctor/`, `client/`, `errors/` and (lazily, for `dev-certs`) `testing/`; nothing
+ * imports it.
+ *
  * @example
  * npx pantry-client doctor --address pantry.example.com:443 --cert-dir ./certs
  */

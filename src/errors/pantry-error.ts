@@ -1,3 +1,8 @@
+/**
+ * `errors/` owns what a failure says: the status codes, `PantryError`, the hints that name a
+ * cause and its fix, and `google.rpc.ErrorInfo` reasons. It is the bottom layer: it imports only
+ * grpc-js and @bufbuild/protobuf, and every other folder may import it.
+ */
 import { Metadata } from '@grpc/grpc-js';
 import { Code, codeName, type CodeName } from './code.js';
 

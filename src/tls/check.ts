@@ -1,7 +1,7 @@
 import { connect, type TLSSocket } from 'node:tls';
 import type { Address } from './address.js';
 import type { TlsMaterial } from './material.js';
-import { probeTls, sniName, type TlsProbeResult } from './probe.js';
+import { probeTls, sniName, tlsConnectOptions, type TlsProbeResult } from './probe.js';
 
 /** A TLS handshake, then whether the server kept talking after seeing the client certificate. */
 export interface TlsCheck extends TlsProbeResult {
@@ -26,7 +26,7 @@ export async function checkTls(address: Address, material: TlsMaterial, options:
   const timeoutMs = options.timeoutMs ?? 3000;
   const servername = sniName(address, options.serverName);
   const answer = await new Promise<{ accepted: boolean; rejection?: string }>((resolve) => {
-    const socket: TLSSocket = connect({ host: address.host, port: address.port, ca: material.ca, cert: material.cert, key: material.key, servername, ALPNProtocols: ['h2'], rejectUnauthorized: false });
+    const socket: TLSSocket = connect(tlsConnectOptions(address, material, servername, ['h2']));
     const done = (r: { accepted: boolean; rejection?: string }) => {
       clearTimeout(timer);
       socket.destroy();

@@ -1,3 +1,9 @@
+/**
+ * `tls/` owns mutual TLS: PEM sources (paths, PEM, env), reading and validating the material,
+ * the watcher that serves renewed files to grpc-js, the channel credentials, the address a
+ * client dials, and the handshake probe and check. It may import `errors/` and
+ * `observability/`; never the pipeline, the transport or the client.
+ */
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,4 +1,4 @@
-import { checkServerIdentity, connect, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, connect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import type { Address } from './address.js';
 import type { TlsMaterial } from './material.js';
 
@@ -37,17 +37,7 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
   const servername = sniName(address, options.serverName);
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ ok: false, error: 'aborted', elapsedMs: 0 });
-    const socket = connect({
-      host: address.host,
-      port: address.port,
-      ca: material.ca,
-      cert: material.cert,
-      key: material.key,
-      servername,
-      ALPNProtocols: ['h2', 'http/1.1'],
-      rejectUnauthorized: false, // verified below, so the probe can report why it failed
-      checkServerIdentity: () => undefined,
-    });
+    const socket = connect({ ...tlsConnectOptions(address, material, servername, ['h2', 'http/1.1']), checkServerIdentity: () => undefined });
     const timer = setTimeout(() => finish({ ok: false, error: `no TLS handshake within ${options.timeoutMs ?? 5000} ms`, elapsedMs: elapsed() }), options.timeoutMs ?? 5000);
     const onAbort = () => finish({ ok: false, error: 'aborted', elapsedMs: elapsed() });
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -77,6 +67,18 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
     });
     socket.once('error', (err: Error & { code?: string }) => finish({ ok: false, error: err.code ? `${err.code}: ${err.message}` : err.message, elapsedMs: elapsed() }));
   });
+}
+
+/**
+ * The options of a TLS connection made as grpc-js makes it (same CA, client certificate and
+ * server name), offering `alpn`; the server certificate is not rejected, so the caller can
+ * report why it does not verify. The one place the probe and doctor's check build them.
+ *
+ * @example
+ * const socket = connect(tlsConnectOptions(address, material, sniName(address), ['h2']));
+ */
+export function tlsConnectOptions(address: Address, material: TlsMaterial, servername: string | undefined, alpn: string[]): ConnectionOptions {
+  return { host: address.host, port: address.port, ca: material.ca, cert: material.cert, key: material.key, servername, ALPNProtocols: alpn, rejectUnauthorized: false };
 }
 
 /**

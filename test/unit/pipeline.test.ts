@@ -164,6 +164,49 @@ describe('deadline stage', () => {
   });
 });
 
+describe('interceptor slots', () => {
+  it('runs per-call interceptors once per logical call and per-attempt ones once per attempt', async () => {
+    const s = scripted([{ fail: Code.UNAVAILABLE }, { fail: Code.UNAVAILABLE }, { ok: true }]);
+    const perCall: number[] = [];
+    const perAttempt: number[] = [];
+    let token = 0;
+    const tracer = new Tracer({ trace: '' }, {});
+    const pipeline = composeInterceptors(
+      [
+        deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+        requestIdStage(),
+        (next) => (req) => (perCall.push(req.attempt), next(req)),
+        retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer),
+        (next) => (req) => {
+          perAttempt.push(req.attempt);
+          const metadata = req.metadata.clone();
+          metadata.set('authorization', `Bearer token-${++token}`);
+          return next({ ...req, metadata });
+        },
+      ],
+      s.transport,
+    );
+    await serviceClient(FoodStorageServiceDefinition, pipeline).getFood({ id: 'x' });
+    expect(perCall).toEqual([0]);
+    expect(perAttempt).toEqual([1, 2, 3]);
+    expect(s.seen.map((r) => r.metadata.get('authorization')[0])).toEqual(['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+  });
+
+  it('never changes the request a stage was given', async () => {
+    const s = scripted([{ fail: Code.UNAVAILABLE }, { ok: true }]);
+    let given: CallRequest | undefined;
+    const tracer = new Tracer({ trace: '' }, {});
+    const pipeline = composeInterceptors(
+      [(next) => (req) => next((given = Object.freeze({ ...req }))), deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer)],
+      s.transport,
+    );
+    await serviceClient(FoodStorageServiceDefinition, pipeline).addFood({ food: { name: 'rice' } });
+    expect(given).toMatchObject({ attempt: 0, deadline: Infinity });
+    expect((given!.message as { requestId: string }).requestId).toBe('');
+    expect(s.attempts).toEqual([1, 2]);
+  });
+});
+
 describe('method entry', () => {
   it('rejects a request that is not an object', async () => {
     const s = scripted([{ ok: true }]);
