@@ -19,13 +19,22 @@ import { parseAddress, type Address } from '../tls/address.js';
 import type { PemInput } from '../tls/material.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 
-/** Where a setting came from: `'option address'`, `'env PANTRY_ADDRESS'` or `'default'`. */
+/**
+ * Where a setting came from: `'option address'`, `'env PANTRY_ADDRESS'` or `'default'`.
+ *
+ * @example
+ * resolveConfig({}, { PANTRY_ADDRESS: 'pantry:443' }).sources.address // 'env PANTRY_ADDRESS'
+ */
 export type ConfigSource = `option ${string}` | `env ${string}` | 'default';
 
 /**
  * A client's settings, resolved once from the options and the environment and checked: frozen,
  * every value in its final form, and `sources` saying where each came from. The TLS inputs are
  * kept as given: loading them (and recording each file's source) is the credentials' step.
+ *
+ * @example
+ * const config: ClientConfig = resolveConfig({ address: 'pantry:443', deadlineMs: 2_000 });
+ * config.deadlineMs; // 2000, config.sources.deadlineMs === 'option deadlineMs'
  */
 export interface ClientConfig {
   readonly address: Address;

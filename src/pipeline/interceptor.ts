@@ -29,9 +29,19 @@ interface RequestOf<K extends CallKind> {
   readonly startedAt: number;
 }
 
-/** A unary call as it travels down the pipeline. Stages never change it: they pass `{ ...req, … }` on. */
+/**
+ * A unary call as it travels down the pipeline. Stages never change it: they pass `{ ...req, … }` on.
+ *
+ * @example
+ * if (req.kind === 'unary') console.log(req.method.path, req.attempt);
+ */
 export type UnaryRequest = RequestOf<'unary'>;
-/** A server-streaming call as it travels down the pipeline. */
+/**
+ * A server-streaming call as it travels down the pipeline.
+ *
+ * @example
+ * if (req.kind === 'server_streaming') console.log('stream', req.method.path);
+ */
 export type ServerStreamRequest = RequestOf<'server_streaming'>;
 
 /**
@@ -44,7 +54,12 @@ export type ServerStreamRequest = RequestOf<'server_streaming'>;
  */
 export type CallRequest = UnaryRequest | ServerStreamRequest;
 
-/** The result of a unary call. */
+/**
+ * The result of a unary call.
+ *
+ * @example
+ * const res: UnaryResponse = { kind: 'unary', message: { message: 'Hello, cache!' } };
+ */
 export interface UnaryResponse {
   readonly kind: 'unary';
   /** The response message. */
@@ -55,7 +70,13 @@ export interface UnaryResponse {
   readonly trailer?: Metadata;
 }
 
-/** The result of a server-streaming call: resolved once its first message (or its clean end) arrived. */
+/**
+ * The result of a server-streaming call: resolved once its first message (or its clean end) arrived.
+ *
+ * @example
+ * const res = await next(req);
+ * if (res.kind === 'server_streaming') for await (const m of res.stream) console.log(m);
+ */
 export interface ServerStreamResponse {
   readonly kind: 'server_streaming';
   /** The messages; the first one has already arrived. */

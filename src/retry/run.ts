@@ -10,7 +10,12 @@ import { PantryError } from '../errors/pantry-error.js';
 import { isTransparentRetry, nextRetry, type RetryDecision, type RetryPolicy } from './policy.js';
 import type { RetryThrottle } from './throttle.js';
 
-/** One logical call's retries: what to run, under which rules, and what it records. */
+/**
+ * One logical call's retries: what to run, under which rules, and what it records.
+ *
+ * @example
+ * const run: RetryRun<CallResponse> = { attempt: (n) => next({ ...req, attempt: n }), policy, throttle, deadline: req.deadline, state: { attempts: 1 } };
+ */
 export interface RetryRun<T> {
   /** Makes attempt `n` (2, 3, …). */
   attempt(n: number): Promise<T>;

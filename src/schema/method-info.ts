@@ -22,7 +22,12 @@ export interface ServiceDefinition {
 /** How a method may be retried, read from the proto's `idempotency_level`. */
 export type Idempotency = 'NO_SIDE_EFFECTS' | 'IDEMPOTENT' | 'IDEMPOTENCY_UNKNOWN';
 
-/** The kinds of call the client makes (client and bidi streams are not supported). */
+/**
+ * The kinds of call the client makes (client and bidi streams are not supported).
+ *
+ * @example
+ * const kind: CallKind = FoodStorageServiceDefinition.methods.watchExpiringFoods.responseStream ? 'server_streaming' : 'unary';
+ */
 export type CallKind = 'unary' | 'server_streaming';
 
 /**

@@ -14,7 +14,12 @@ export interface ClientCredentials {
   caSource?: string;
 }
 
-/** What the credentials are made from: the TLS inputs, checked by `resolveConfig`. */
+/**
+ * What the credentials are made from: the TLS inputs, checked by `resolveConfig`.
+ *
+ * @example
+ * clientCredentials({ certDir: './certs', insecure: false }, process.env, tracer, address, undefined, 60_000);
+ */
 export interface CredentialInputs extends TlsInputs {
   /** Plaintext HTTP/2; never implied. */
   insecure: boolean;
