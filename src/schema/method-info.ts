@@ -5,8 +5,8 @@ import { schemaOf } from './registry.js';
 /** One method of a ts-proto generic service definition (`outputServices=generic-definitions`). */
 export interface MethodDefinition {
   readonly name: string;
-  readonly requestType: MessageType<any>;
-  readonly responseType: MessageType<any>;
+  readonly requestType: MessageType<unknown>;
+  readonly responseType: MessageType<unknown>;
   readonly requestStream: boolean;
   readonly responseStream: boolean;
   readonly options: { readonly idempotencyLevel?: string };

@@ -59,7 +59,7 @@ describe('redaction', () => {
 
 describe('a proxy error page read as a gRPC frame', () => {
   it('becomes UNAVAILABLE with the proxy hint, not RESOURCE_EXHAUSTED', async () => {
-    const { toPantryError } = await import('../../src/transport/grpc-transport.js');
+    const { toPantryError } = await import('../../src/errors/grpc-status.js');
     const raced = { code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (1752460652 vs 4194304)', metadata: new Metadata() };
     const e = toPantryError(raced, '/hello.v1.HelloService/Hello', ctx);
     expect(e.codeName).toBe('UNAVAILABLE');

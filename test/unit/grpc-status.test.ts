@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/errors/code.js';
-import { toPantryError } from '../../src/transport/grpc-transport.js';
+import { toPantryError } from '../../src/errors/grpc-status.js';
 
 const ctx = { address: 'localhost:8443', insecure: false };
 
