@@ -53,6 +53,7 @@ export interface PantryClient {
  * Creates a client over mutual TLS. Every setting is checked here, before any connection:
  * a missing, empty, non-PEM, expired or mismatched certificate or key, or a malformed address,
  * throws a {@link PantryError} that names the file and the option or variable it came from.
+ * It reads as resolve ({@link resolveConfig}) → credentials → channel → pipeline → client.
  *
  * @example
  * const client = createClient('pantry.example.com:443', './certs');
