@@ -101,7 +101,7 @@ export async function makeClient(name: NodeClientName, target: Target): Promise<
         await import('../src/generated/pantry/v1/food_storage_service.js'),
       );
     case 'connect':
-      return connectClient(target, await import('@connectrpc/connect'), await import('@connectrpc/connect-node'), (await import('./gen/hello/v1/hello_pb.js')).HelloService, (await import('./gen/pantry/v1/food_storage_service_pb.js')).FoodStorageService);
+      return connectClient(target, await import('@connectrpc/connect'), await import('@connectrpc/connect-node'), (await import('../src/generated/hello/v1/hello_pb.js')).HelloService, (await import('../src/generated/pantry/v1/food_storage_service_pb.js')).FoodStorageService);
   }
 }
 
@@ -202,8 +202,8 @@ function connectClient(
   { address, certDir }: Target,
   { createClient }: typeof import('@connectrpc/connect'),
   { createGrpcTransport, Http2SessionManager }: typeof import('@connectrpc/connect-node'),
-  HelloService: typeof import('./gen/hello/v1/hello_pb.js').HelloService,
-  FoodStorageService: typeof import('./gen/pantry/v1/food_storage_service_pb.js').FoodStorageService,
+  HelloService: typeof import('../src/generated/hello/v1/hello_pb.js').HelloService,
+  FoodStorageService: typeof import('../src/generated/pantry/v1/food_storage_service_pb.js').FoodStorageService,
 ): BenchClient {
   const { ca, cert, key } = pems(certDir);
   const baseUrl = `https://${address}`;

@@ -10,19 +10,23 @@
  *
  * @packageDocumentation
  */
-export { createClient, type PantryClient } from './create-client.js';
-export type { ClientOptions } from './client-options.js';
-export type { CallOptions } from './call-options.js';
-export { PantryError, type PantryErrorInit } from './pantry-error.js';
-export { Code, codeName, type CodeName } from './code.js';
-export { composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse, type MethodInfo, type Idempotency } from './interceptor.js';
-export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
-export type { Logger } from './logger.js';
-export { TRACERS, type TracerName, type TraceOptions, type Verbosity } from './trace.js';
-export type { TlsInputs, PemInput } from './tls-material.js';
-export { probeTls, type TlsProbeResult } from './tls-probe.js';
-export type { ServiceClient } from './service-client.js';
-export type { DeepPartial } from './message-type.js';
+export { createClient, type PantryClient } from './client/create-client.js';
+export type { ClientOptions } from './client/client-options.js';
+export type { CallOptions } from './pipeline/call-options.js';
+export { PantryError, type PantryErrorInit } from './errors/pantry-error.js';
+export { Code, codeName, type CodeName } from './errors/code.js';
+export {
+  composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse,
+  type UnaryRequest, type ServerStreamRequest, type UnaryResponse, type ServerStreamResponse,
+} from './pipeline/interceptor.js';
+export type { MethodInfo, Idempotency, CallKind } from './schema/method-info.js';
+export { DEFAULT_RETRY, type RetryOptions } from './retry/policy.js';
+export type { Logger } from './observability/logger.js';
+export { TRACERS, type TracerName, type TraceOptions, type Verbosity } from './observability/tracer.js';
+export type { TlsInputs, PemInput } from './tls/material.js';
+export { probeTls, type TlsProbeResult } from './tls/probe.js';
+export type { ServiceClient } from './client/service-client.js';
+export type { DeepPartial } from './schema/message-type.js';
 export { Metadata } from '@grpc/grpc-js';
 
 export { HelloRequest, HelloResponse } from './generated/hello/v1/hello.js';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Logger } from '../src/logger.js';
+import type { Logger } from '../src/observability/logger.js';
 import { writeDevCertificates, type DevCertificates } from '../src/testing/dev-certificates.js';
 import { secretsIn } from './setup/secret-patterns.js';
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { dockerAvailable } from '../src/testing/docker-runtime.js';
+import { dockerAvailable } from '../src/testing/runtime/docker.js';
 
 const hasDocker = await dockerAvailable();
 const hasHaproxy = (() => {

@@ -1,14 +1,21 @@
-import { Client, credentials } from '@grpc/grpc-js';
+/**
+ * `doctor/` owns `pantry-client doctor`: the step-by-step diagnosis of the path to the server and
+ * its report. It may import `client/` (the same config resolution and client as yours), `tls/`,
+ * `transport/`, `errors/`; only `cli/` imports it.
+ */
+import { credentials } from '@grpc/grpc-js';
 import { lookup } from 'node:dns/promises';
 import { connect } from 'node:net';
-import { parseAddress, type Address } from '../address.js';
-import { Code } from '../code.js';
-import { createClient } from '../create-client.js';
-import { ALPN_FIX, hintFor } from '../hints.js';
-import { PantryError } from '../pantry-error.js';
-import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls-material.js';
+import { resolveConfig, type ClientConfig } from '../client/config.js';
+import type { Address } from '../tls/address.js';
+import { createChannel } from '../transport/channel.js';
+import { Code } from '../errors/code.js';
+import { createClient } from '../client/create-client.js';
+import { ALPN_FIX, hintFor } from '../errors/hints.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls/material.js';
 import { healthCheck } from './health.js';
-import { checkTls } from './tls-check.js';
+import { checkTls } from '../tls/check.js';
 
 /** One step of the diagnosis. */
 export interface DoctorStep {
@@ -53,7 +60,7 @@ const EXPIRY_WARN_DAYS = 14;
 export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const timeoutMs = options.timeoutMs ?? 5000;
-  const serverName = options.serverName ?? env.PANTRY_SERVER_NAME;
+  const { timeoutMs: _, env: __, ...clientOptions } = options;
   const steps: DoctorStep[] = [];
   const rawAddress = options.address ?? env.PANTRY_ADDRESS ?? env.GRPC_SERVER_ADDRESS ?? '';
   const report = (): DoctorReport => ({ address: rawAddress, ok: steps.every((s) => s.status !== 'fail'), steps });
@@ -73,15 +80,17 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     return warnings.length ? { status: 'warn', detail, cause: warnings.join('; '), fix: warnings.some((w) => w.includes('chmod')) ? 'chmod 600 the key file' : 'check the certificate files' } : { status: 'pass', detail };
   }));
 
-  // 2. Name resolution.
-  let address: Address;
+  // 2. Name resolution, after the settings are resolved as createClient resolves them.
+  let config: ClientConfig;
   try {
-    address = parseAddress(rawAddress, options.address !== undefined ? 'option address' : 'env PANTRY_ADDRESS');
+    config = resolveConfig(clientOptions, env);
   } catch (err) {
     steps.push({ name: STEP_NAMES[1], status: 'fail', ms: 0, detail: rawAddress || '(none)', cause: (err as PantryError).details, fix: (err as PantryError).hint });
     skipRest(2, 'no address');
     return report();
   }
+  const address: Address = config.address;
+  const serverName = config.serverName;
   const resolution = await timed(STEP_NAMES[1], async () => {
     if (address.isIp) return { status: 'pass', detail: `${address.host} is an IP address` };
     const all = await lookup(address.host, { all: true });
@@ -145,10 +154,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   }
 
   // 5. gRPC: health, then Hello through the SDK itself.
-  const grpc = new Client(address.target, credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null), {
-    'grpc.service_config_disable_resolution': 1,
-    ...(serverName ? { 'grpc.ssl_target_name_override': serverName } : {}),
-  });
+  const grpc = createChannel(address.target, credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null), config);
   const hintCtx = { address: address.target, insecure: false, caSource: describeSource(m.sources.ca) };
   steps.push(await timed(STEP_NAMES[4], async () => {
     try {
@@ -162,7 +168,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     }
   }));
   steps.push(await timed(STEP_NAMES[5], async () => {
-    const client = createClient({ ...options, address: address.target, serverName, env, retry: false, deadlineMs: timeoutMs, watchCertificates: false, logger: SILENT });
+    const client = createClient({ ...clientOptions, address: address.target, serverName, env, retry: false, deadlineMs: timeoutMs, watchCertificates: false, logger: SILENT });
     try {
       const { message } = await client.hello.hello({ name: 'doctor' });
       return { status: 'pass', detail: `hello.v1.HelloService/Hello: "${message}"` };

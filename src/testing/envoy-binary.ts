@@ -4,8 +4,8 @@ import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { Code } from '../code.js';
-import { PantryError } from '../pantry-error.js';
+import { Code } from '../errors/code.js';
+import { PantryError } from '../errors/pantry-error.js';
 
 const run = promisify(execFile);
 

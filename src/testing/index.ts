@@ -3,6 +3,10 @@
  * a TLS proxy that requires client certificates (Envoy by default, or HAProxy),
  * in containers through testcontainers or as local processes, with dev certificates.
  *
+ * `testing/` owns the harness: the stack (`pantry-stack.ts`), its runtimes (`runtime/`: the
+ * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates. It
+ * may import `tls/` and `errors/` of the SDK; the SDK never imports it (only `cli/`, lazily).
+ *
  * Needs the optional peer dependencies `testcontainers` (docker runtime), `@peculiar/x509` and
  * `reflect-metadata` (dev certificates).
  *

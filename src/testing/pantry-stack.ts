@@ -1,13 +1,14 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAddress } from '../address.js';
-import { createClient } from '../create-client.js';
-import { loadTlsMaterial } from '../tls-material.js';
-import { probeTls, type TlsProbeResult } from '../tls-probe.js';
+import { createClient } from '../client/create-client.js';
+import { parseAddress } from '../tls/address.js';
+import { loadTlsMaterial } from '../tls/material.js';
+import { probeTls, type TlsProbeResult } from '../tls/probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
-import { dockerAvailable, startDockerStack } from './docker-runtime.js';
-import { startProcessStack } from './process-runtime.js';
+import { dockerAvailable, startDockerStack } from './runtime/docker.js';
+import { startProcessStack } from './runtime/process.js';
+import type { RuntimeRequest, RuntimeStack } from './runtime/types.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
 
 /** Options of {@link startPantryStack}; all optional. */
@@ -63,33 +64,6 @@ export interface PantryStack extends AsyncDisposable {
   restartProxy(options?: { downMs?: number; graceful?: boolean }): Promise<void>;
   /** Stops everything and removes what the stack created. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** What a runtime starts; the stack adds certificates, the TLS probe and clean-up. */
-export interface RuntimeStack {
-  address: string;
-  serverAddress: string;
-  proxyAdmin?: string;
-  logs(): string;
-  /** Kills a part at once (SIGKILL, like a crash). */
-  kill(part: 'server' | 'proxy'): Promise<void>;
-  /** Starts a killed part again, on the same address, and waits until it is ready. */
-  start(part: 'server' | 'proxy'): Promise<void>;
-  /** Restarts the proxy the way an operator does (see `PantryStack.restartProxy`). */
-  gracefulRestartProxy(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** What a runtime needs to start. */
-export interface RuntimeRequest {
-  proxy: ProxyKind | 'none';
-  proxyConfig?: string;
-  /** Certificates and `server.pem`, in a directory the stack owns. */
-  proxyCertDir: string;
-  workDir: string;
-  /** A directory for the server's data file when the store persists. */
-  dataDir?: string;
-  serverArgs: string[];
 }
 
 /**

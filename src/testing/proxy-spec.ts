@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Code } from '../code.js';
-import { PantryError } from '../pantry-error.js';
+import { Code } from '../errors/code.js';
+import { PantryError } from '../errors/pantry-error.js';
 import { envoyBinary } from './envoy-binary.js';
 import { DEPLOY_DIR } from './server-binary.js';
 

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, PantryError } from '../../src/index.js';
-import { toPantryError } from '../../src/transport.js';
+import { toPantryError } from '../../src/errors/grpc-status.js';
 import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
 import { tempCerts } from '../helpers.js';
 import { needs } from '../requirements.js';

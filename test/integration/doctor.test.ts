@@ -91,7 +91,7 @@ describe.each(proxies)('pantry-client doctor behind %s', (proxy) => {
   });
 
   it('prints JSON and exits 1 from the command line when a step fails, 0 when all pass', async () => {
-    const cli = [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(PACKAGE_ROOT, 'src', 'cli.ts'), 'doctor', '--json'];
+    const cli = [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(PACKAGE_ROOT, 'src', 'cli', 'main.ts'), 'doctor', '--json'];
     const bad = await run(process.execPath, [...cli, '--address', stack('noAlpn').address, '--cert-dir', certs.dir]).catch((e) => e);
     expect(bad.code).toBe(1);
     const report = JSON.parse(bad.stdout) as DoctorReport;
@@ -102,7 +102,7 @@ describe.each(proxies)('pantry-client doctor behind %s', (proxy) => {
   });
 
   it('makes one call from the command line and prints JSON', async () => {
-    const cli = [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(PACKAGE_ROOT, 'src', 'cli.ts')];
+    const cli = [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(PACKAGE_ROOT, 'src', 'cli', 'main.ts')];
     const env = { ...process.env, PANTRY_ADDRESS: stack('healthy').address, PANTRY_CERT_DIR: certs.dir };
     const added = await run(process.execPath, [...cli, 'call', 'FoodStorageService/AddFood', '{"food":{"name":"乾パン","quantity":2}}'], { env });
     expect(JSON.parse(added.stdout).food).toMatchObject({ name: '乾パン', quantity: 2 });

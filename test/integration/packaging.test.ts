@@ -38,7 +38,7 @@ describe('the published package', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.d.ts');
     expect(files).toContain('package/dist/testing/index.js');
-    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/dist/cli/main.js');
     expect(files).toContain('package/server/cmd/pantry-server/main.go');
     expect(files).toContain('package/deploy/haproxy/haproxy.cfg');
     expect(files).toContain('package/deploy/envoy/envoy.yaml');

@@ -1,13 +1,13 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code, composeInterceptors, PantryError, type CallOptions, type CallRequest } from '../../src/index.js';
-import { deadlineStage } from '../../src/deadline.js';
+import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { retryStage } from '../../src/retry.js';
-import { DEFAULT_RETRY } from '../../src/retry-policy.js';
-import { RetryThrottle } from '../../src/retry-throttle.js';
-import { serviceClient } from '../../src/service-client.js';
-import { Tracer } from '../../src/trace.js';
+import { retryStage } from '../../src/pipeline/retry-stage.js';
+import { DEFAULT_RETRY } from '../../src/retry/policy.js';
+import { RetryThrottle } from '../../src/retry/throttle.js';
+import { serviceClient } from '../../src/client/service-client.js';
+import { Tracer } from '../../src/observability/tracer.js';
 
 const tracer = new Tracer({ trace: '' }, {});
 const sent: CallRequest[] = [];
@@ -15,7 +15,7 @@ const client = serviceClient(
   FoodStorageServiceDefinition,
   composeInterceptors([deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], async (req) => {
     sent.push(req);
-    return { message: {}, header: new Metadata() };
+    return { kind: 'unary' as const, message: {}, header: new Metadata() };
   }),
 );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callSignal } from '../../src/call-signal.js';
+import { callSignal } from '../../src/pipeline/signals.js';
 
 describe('callSignal', () => {
   it.each(['own', 'closing'] as const)('aborts with the reason of the %s signal', (which) => {

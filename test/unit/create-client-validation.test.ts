@@ -4,7 +4,7 @@ import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CertificateWatcher } from '../../src/certificate-watcher.js';
+import { CertificateWatcher } from '../../src/tls/certificate-watcher.js';
 import { runDoctor } from '../../src/doctor/doctor.js';
 import { Code, createClient, PantryError, type ClientOptions } from '../../src/index.js';
 import { writeDevCertificates } from '../../src/testing/dev-certificates.js';

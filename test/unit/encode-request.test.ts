@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Code, PantryError } from '../../src/index.js';
-import { encodeRequest } from '../../src/encode-request.js';
+import { encodeRequest } from '../../src/schema/encode-request.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { methodInfo } from '../../src/service-client.js';
+import { methodInfo } from '../../src/schema/method-info.js';
 
 const S = FoodStorageServiceDefinition;
 const addFood = methodInfo(S, S.methods.addFood);

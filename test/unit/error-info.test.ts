@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
-import { errorInfoOf, hintForReason } from '../../src/error-info.js';
+import { errorInfoOf, hintForReason } from '../../src/errors/error-info.js';
 
 /** A google.rpc.Status trailer with one ErrorInfo detail, as grpc-go sends it. */
 function statusWithErrorInfo(reason: string, domain: string, meta: Record<string, string>): Metadata {

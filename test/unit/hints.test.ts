@@ -1,8 +1,8 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code } from '../../src/index.js';
-import { hintFor } from '../../src/hints.js';
-import { redactMetadata } from '../../src/redact.js';
+import { hintFor } from '../../src/errors/hints.js';
+import { redactMetadata } from '../../src/observability/redact.js';
 
 const ctx = { address: 'pantry.example.com:443', insecure: false, caSource: 'certDir (./certs/ca.crt)' };
 
@@ -59,7 +59,7 @@ describe('redaction', () => {
 
 describe('a proxy error page read as a gRPC frame', () => {
   it('becomes UNAVAILABLE with the proxy hint, not RESOURCE_EXHAUSTED', async () => {
-    const { toPantryError } = await import('../../src/transport.js');
+    const { toPantryError } = await import('../../src/errors/grpc-status.js');
     const raced = { code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (1752460652 vs 4194304)', metadata: new Metadata() };
     const e = toPantryError(raced, '/hello.v1.HelloService/Hello', ctx);
     expect(e.codeName).toBe('UNAVAILABLE');

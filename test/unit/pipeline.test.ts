@@ -1,14 +1,14 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code, PantryError, composeInterceptors, type CallFn, type CallRequest, type CallResponse } from '../../src/index.js';
-import { deadlineStage } from '../../src/deadline.js';
+import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { requestIdStage } from '../../src/request-id.js';
-import { retryStage } from '../../src/retry.js';
-import { DEFAULT_RETRY, type RetryPolicy } from '../../src/retry-policy.js';
-import { RetryThrottle } from '../../src/retry-throttle.js';
-import { serviceClient } from '../../src/service-client.js';
-import { Tracer } from '../../src/trace.js';
+import { requestIdStage } from '../../src/pipeline/request-id.js';
+import { retryStage } from '../../src/pipeline/retry-stage.js';
+import { DEFAULT_RETRY, type RetryPolicy } from '../../src/retry/policy.js';
+import { RetryThrottle } from '../../src/retry/throttle.js';
+import { serviceClient } from '../../src/client/service-client.js';
+import { Tracer } from '../../src/observability/tracer.js';
 import { captureLogger } from '../helpers.js';
 
 // A scripted transport (a mock is fine inside a unit test): each attempt takes the next outcome.
@@ -24,7 +24,7 @@ function scripted(outcomes: Outcome[]) {
     messages.push(structuredClone(req.message));
     const o = outcomes[Math.min(seen.length - 1, outcomes.length - 1)];
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
-    if ('ok' in o) return { message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
+    if ('ok' in o) return { kind: 'unary', message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
     const metadata = new Metadata();
     if (o.pushback !== undefined) metadata.set('grpc-retry-pushback-ms', o.pushback);
     throw new PantryError({ code: o.fail, details: 'scripted', method: req.method.path, metadata });
@@ -161,6 +161,49 @@ describe('deadline stage', () => {
     expect(err).toBeInstanceOf(PantryError);
     expect(err.code).toBe(Code.UNKNOWN);
     expect(err.message).toContain('boom');
+  });
+});
+
+describe('interceptor slots', () => {
+  it('runs per-call interceptors once per logical call and per-attempt ones once per attempt', async () => {
+    const s = scripted([{ fail: Code.UNAVAILABLE }, { fail: Code.UNAVAILABLE }, { ok: true }]);
+    const perCall: number[] = [];
+    const perAttempt: number[] = [];
+    let token = 0;
+    const tracer = new Tracer({ trace: '' }, {});
+    const pipeline = composeInterceptors(
+      [
+        deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+        requestIdStage(),
+        (next) => (req) => (perCall.push(req.attempt), next(req)),
+        retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer),
+        (next) => (req) => {
+          perAttempt.push(req.attempt);
+          const metadata = req.metadata.clone();
+          metadata.set('authorization', `Bearer token-${++token}`);
+          return next({ ...req, metadata });
+        },
+      ],
+      s.transport,
+    );
+    await serviceClient(FoodStorageServiceDefinition, pipeline).getFood({ id: 'x' });
+    expect(perCall).toEqual([0]);
+    expect(perAttempt).toEqual([1, 2, 3]);
+    expect(s.seen.map((r) => r.metadata.get('authorization')[0])).toEqual(['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+  });
+
+  it('never changes the request a stage was given', async () => {
+    const s = scripted([{ fail: Code.UNAVAILABLE }, { ok: true }]);
+    let given: CallRequest | undefined;
+    const tracer = new Tracer({ trace: '' }, {});
+    const pipeline = composeInterceptors(
+      [(next) => (req) => next((given = Object.freeze({ ...req }))), deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer)],
+      s.transport,
+    );
+    await serviceClient(FoodStorageServiceDefinition, pipeline).addFood({ food: { name: 'rice' } });
+    expect(given).toMatchObject({ attempt: 0, deadline: Infinity });
+    expect((given!.message as { requestId: string }).requestId).toBe('');
+    expect(s.attempts).toEqual([1, 2]);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { isSensitiveKey, redactMetadata } from '../../src/redact.js';
+import { isSensitiveKey, redactMetadata } from '../../src/observability/redact.js';
 
 describe('metadata redaction', () => {
   it.each(['authorization', 'proxy-authorization', 'x-auth', 'token', 'x-session-token', 'password', 'x-passwd', 'api_key', 'apikey', 'x-api-key', 'session-id', 'cookie', 'set-cookie', 'x-credential', 'x-amz-signature', 'client-secret', 'anything-bin', 'X-Auth-Token'])('redacts %s by default', (key) => {

@@ -2,14 +2,14 @@ import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code, composeInterceptors, PantryError } from '../../src/index.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { serviceClient } from '../../src/service-client.js';
+import { serviceClient } from '../../src/client/service-client.js';
 
 const sent: unknown[] = [];
 const client = serviceClient(
   FoodStorageServiceDefinition,
   composeInterceptors([], async (req) => {
     sent.push(req.message);
-    return { message: {}, header: new Metadata() };
+    return { kind: 'unary' as const, message: {}, header: new Metadata() };
   }),
 );
 

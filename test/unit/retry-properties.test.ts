@@ -2,13 +2,14 @@ import { Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Code, composeInterceptors, PantryError, type CallFn, type MethodInfo } from '../../src/index.js';
-import { deadlineStage } from '../../src/deadline.js';
+import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
-import { nextRetry, type RetryPolicy } from '../../src/retry-policy.js';
-import { retryStage } from '../../src/retry.js';
-import { RetryThrottle } from '../../src/retry-throttle.js';
-import { methodInfo, serviceClient, type ServiceDefinition } from '../../src/service-client.js';
-import { Tracer } from '../../src/trace.js';
+import { nextRetry, type RetryPolicy } from '../../src/retry/policy.js';
+import { retryStage } from '../../src/pipeline/retry-stage.js';
+import { RetryThrottle } from '../../src/retry/throttle.js';
+import { serviceClient } from '../../src/client/service-client.js';
+import { methodInfo, type ServiceDefinition } from '../../src/schema/method-info.js';
+import { Tracer } from '../../src/observability/tracer.js';
 
 // Property-based tests of the retry scheduler (fast-check): whatever the outcomes and pushbacks,
 // it never passes the deadline or the attempt cap and never retries an unsafe method.

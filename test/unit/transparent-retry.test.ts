@@ -1,14 +1,14 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { Code, PantryError, composeInterceptors, type CallFn } from '../../src/index.js';
-import { deadlineStage } from '../../src/deadline.js';
+import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { requestIdStage } from '../../src/request-id.js';
-import { retryStage } from '../../src/retry.js';
-import { DEFAULT_RETRY, nextRetry } from '../../src/retry-policy.js';
-import { RetryThrottle } from '../../src/retry-throttle.js';
-import { serviceClient } from '../../src/service-client.js';
-import { Tracer } from '../../src/trace.js';
+import { requestIdStage } from '../../src/pipeline/request-id.js';
+import { retryStage } from '../../src/pipeline/retry-stage.js';
+import { DEFAULT_RETRY, nextRetry } from '../../src/retry/policy.js';
+import { RetryThrottle } from '../../src/retry/throttle.js';
+import { serviceClient } from '../../src/client/service-client.js';
+import { Tracer } from '../../src/observability/tracer.js';
 
 // A stream refused before processing (Envoy's answer to a stream that races its GOAWAY) is retried
 // at once and outside the throttle, once per call; a scripted transport stands in for grpc-js.
@@ -34,7 +34,7 @@ describe('a refused stream (HTTP/2 REFUSED_STREAM)', () => {
       const id = String(req.metadata.get('x-call')[0]);
       attempts.set(id, (attempts.get(id) ?? 0) + 1);
       if (attempts.get(id) === 1) throw refused(req.method.path);
-      return { message: { foods: [], nextPageToken: '' }, header: new Metadata() };
+      return { kind: 'unary', message: { foods: [], nextPageToken: '' }, header: new Metadata() };
     };
     const tracer = new Tracer({ trace: '' }, {});
     const pipeline = composeInterceptors([deadlineStage({ deadlineMs: 5_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage(DEFAULT_RETRY, throttle, tracer)], transport);

@@ -1,0 +1,63 @@
+/**
+ * `npm run check:deps`: the layering of src/ (see README, "Repository layout"), checked by
+ * dependency-cruiser. Each folder may import only the folders below it:
+ *
+ *   errors ← observability ← schema ← retry ← pipeline ← transport ← client ← doctor ← cli
+ *                  tls (errors, observability) ← client, doctor, testing
+ *   testing (tls, errors)
+ *
+ * and no module takes part in an import cycle, type-only imports included.
+ */
+const below = {
+  errors: [],
+  observability: ['errors'],
+  schema: ['errors'],
+  retry: ['errors', 'observability', 'schema'],
+  tls: ['errors', 'observability'],
+  pipeline: ['errors', 'observability', 'schema', 'retry'],
+  transport: ['errors', 'observability', 'schema', 'pipeline'],
+  client: ['errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport'],
+  doctor: ['errors', 'observability', 'schema', 'tls', 'transport', 'client'],
+  cli: ['errors', 'client', 'doctor', 'testing'],
+  testing: ['errors', 'tls'],
+};
+const folders = Object.keys(below);
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'No import cycles, type-only imports included.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...folders.map((folder) => ({
+      name: `layer-${folder}`,
+      comment: `src/${folder}/ may import only ${below[folder].length ? below[folder].join(', ') : 'nothing else of the SDK'} (and src/generated/).`,
+      severity: 'error',
+      from: { path: `^src/${folder}/` },
+      to: { path: `^src/(${folders.filter((f) => f !== folder && !below[folder].includes(f)).join('|')})/` },
+    })),
+    {
+      name: 'generated-is-a-leaf',
+      comment: 'Code buf generates imports nothing of the SDK.',
+      severity: 'error',
+      from: { path: '^src/generated/' },
+      to: { path: '^src/', pathNot: '^src/generated/' },
+    },
+    {
+      name: 'entry-points-only-from-outside',
+      comment: 'src/index.ts is the public entry point: no SDK module imports it.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^src/index\\.ts$' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

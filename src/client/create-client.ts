@@ -1,0 +1,163 @@
+import type { Client } from '@grpc/grpc-js';
+import { setMaxListeners } from 'node:events';
+import { inspect } from 'node:util';
+import { Code } from '../errors/code.js';
+import { configError, PantryError } from '../errors/pantry-error.js';
+import { HelloServiceDefinition } from '../generated/hello/v1/hello.js';
+import { FoodStorageServiceDefinition } from '../generated/pantry/v1/food_storage_service.js';
+import { watchConnectivity } from '../observability/connection-trace.js';
+import { Tracer } from '../observability/tracer.js';
+import { callTraceStage } from '../pipeline/call-trace.js';
+import { deadlineStage } from '../pipeline/deadline.js';
+import { composeInterceptors, type CallFn, type Interceptor } from '../pipeline/interceptor.js';
+import { requestIdStage } from '../pipeline/request-id.js';
+import { retryStage } from '../pipeline/retry-stage.js';
+import { RetryThrottle } from '../retry/throttle.js';
+import type { CertificateWatcher } from '../tls/certificate-watcher.js';
+import { clientCredentials } from '../tls/credentials.js';
+import { createChannel } from '../transport/channel.js';
+import { grpcTransport } from '../transport/grpc-transport.js';
+import type { ClientOptions } from './client-options.js';
+import { resolveConfig, type ClientConfig } from './config.js';
+import { serviceClient, type ServiceClient } from './service-client.js';
+
+/**
+ * A connected pantry client: one channel, typed stubs for both services.
+ *
+ * @example
+ * await using client = createClient('pantry.example.com:443', './certs');
+ * const { message } = await client.hello.hello({ name: 'pantry' });
+ */
+export interface PantryClient {
+  /** `hello.v1.HelloService`. */
+  readonly hello: ServiceClient<typeof HelloServiceDefinition>;
+  /** `pantry.v1.FoodStorageService`. */
+  readonly foodStorage: ServiceClient<typeof FoodStorageServiceDefinition>;
+  /** The `host:port` this client dials. */
+  readonly address: string;
+  /** Resolves when the channel is connected, or rejects with `UNAVAILABLE` (and a hint) at the deadline. */
+  waitForReady(deadlineMs?: number): Promise<void>;
+  /** Re-reads the certificate files now instead of at the next refresh; resolves true when they changed. */
+  reloadCertificates(): boolean;
+  /**
+   * Closes the client: calls and streams in flight (also in a retry backoff) fail at once with
+   * `CANCELLED` ("the client was closed"), later calls too, and nothing the client started keeps
+   * the process alive. Idempotent.
+   */
+  close(): void;
+  /** `await using client = createClient(…)` closes it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates a client over mutual TLS. Every setting is checked here, before any connection:
+ * a missing, empty, non-PEM, expired or mismatched certificate or key, or a malformed address,
+ * throws a {@link PantryError} that names the file and the option or variable it came from.
+ * It reads as resolve ({@link resolveConfig}) → credentials → channel → pipeline → client.
+ *
+ * @example
+ * const client = createClient('pantry.example.com:443', './certs');
+ * const { food } = await client.foodStorage.addFood({ food: { name: '保存水 2L', quantity: 6 } });
+ *
+ * @example
+ * // Everything from the environment (PANTRY_ADDRESS, PANTRY_CERT_DIR, …):
+ * const client = createClient();
+ */
+export function createClient(address?: string, certDir?: string, options?: ClientOptions): PantryClient;
+export function createClient(options: ClientOptions): PantryClient;
+export function createClient(a?: string | ClientOptions, certDir?: string, options?: ClientOptions): PantryClient {
+  try {
+    return startClient(a, certDir, options);
+  } catch (err) {
+    // Every error is a PantryError; one that is not yet names the step that threw (grpc-js's channel settings, most often).
+    throw err instanceof PantryError ? err : configError(Code.INVALID_ARGUMENT, `createClient: ${(err as Error)?.message ?? String(err)}`, 'check the options, channelOptions in particular', err);
+  }
+}
+
+function startClient(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): PantryClient {
+  const config = resolveConfig(fromArguments(a, certDir, options));
+  const tracer = new Tracer(config.trace, config.env);
+  const { address } = config;
+
+  // Everything started from here on (certificate watcher, TLS probe, channel, traces) is stopped by
+  // release(): by close(), or at once when a later step throws.
+  const lifetime = new AbortController();
+  let watcher: CertificateWatcher | undefined;
+  let channel: Client | undefined;
+  let stopConnectivityTrace: (() => void) | undefined;
+  const release = () => {
+    lifetime.abort();
+    stopConnectivityTrace?.();
+    watcher?.close();
+    channel?.close();
+  };
+  try {
+    const built = clientCredentials({ ...config.tls, insecure: config.insecure, watchCertificates: config.watchCertificates }, config.env, tracer, address, config.serverName, config.certificateRefreshMs, lifetime.signal);
+    watcher = built.watcher;
+    const grpcChannel = (channel = createChannel(address.target, built.credentials, config));
+    stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcChannel, tracer, address.target) : undefined;
+    const pipeline = buildPipeline(config, tracer, grpcChannel, built.caSource);
+
+    // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
+    // once, and later calls fail the same way. Each call listens on it while it runs.
+    const closing = new AbortController();
+    setMaxListeners(0, closing.signal);
+    let closed = false;
+    const client: PantryClient = {
+      hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal),
+      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal),
+      address: address.target,
+      waitForReady(ms = config.deadlineMs) {
+        return new Promise((resolve, reject) =>
+          grpcChannel.waitForReady(Date.now() + ms, (err) =>
+            err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
+          ),
+        );
+      },
+      reloadCertificates: () => watcher?.reload() ?? false,
+      close() {
+        if (closed) return;
+        closed = true;
+        closing.abort(new PantryError({ code: Code.CANCELLED, details: `the client was closed (close() or await using) while the call was in flight or before it started`, hint: 'make calls before close(), or create a new client' }));
+        release();
+      },
+      async [Symbol.asyncDispose]() {
+        client.close();
+      },
+    };
+    Object.defineProperty(client, inspect.custom, { value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }` });
+    return client;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The options of either overload as one object. */
+function fromArguments(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): ClientOptions {
+  const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
+  if (typeof a === 'string') opts.address = a;
+  else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
+  if (certDir !== undefined) {
+    if (typeof certDir !== 'string') throw configError(Code.INVALID_ARGUMENT, `createClient: certDir must be a directory path string, got ${typeof certDir}`);
+    opts.certDir = certDir;
+  }
+  return opts;
+}
+
+/**
+ * The stages of every call, outermost first: deadline, request id, your per-call interceptors,
+ * retry, your per-attempt interceptors, call tracing (only when on), then the transport.
+ */
+function buildPipeline(config: ClientConfig, tracer: Tracer, channel: Client, caSource: string | undefined): CallFn {
+  const stages: Interceptor[] = [
+    deadlineStage(config, tracer),
+    requestIdStage(),
+    ...config.interceptors,
+    retryStage(config.retry, new RetryThrottle(config.retryThrottle), tracer),
+    ...config.attemptInterceptors,
+  ];
+  if (tracer.enabled('call')) stages.push(callTraceStage(tracer, config.redactKeys));
+  const alwaysMetadata = config.interceptors.length + config.attemptInterceptors.length > 0;
+  return composeInterceptors(stages, grpcTransport(channel, { address: config.address.target, insecure: config.insecure, caSource }, { alwaysMetadata }));
+}

@@ -1,0 +1,155 @@
+import { Metadata } from '@grpc/grpc-js';
+import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js';
+import { callSignal } from '../pipeline/signals.js';
+import { Code } from '../errors/code.js';
+import { finishCallError } from '../pipeline/call-error.js';
+import type { CallFn, CallRequest } from '../pipeline/interceptor.js';
+import type { DeepPartial, MessageType } from '../schema/message-type.js';
+import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
+import { PantryError } from '../errors/pantry-error.js';
+import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
+
+/**
+ * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
+ * server-streaming method. Requests are partial objects, filled in with `fromPartial`.
+ *
+ * @example
+ * const { foods } = await client.foodStorage.listFoods({ pageSize: 20 });
+ * for await (const { food, daysLeft } of client.foodStorage.watchExpiringFoods({ withinDays: 30 })) …
+ */
+export type ServiceClient<S extends ServiceDefinition> = {
+  [K in keyof S['methods']]: S['methods'][K] extends { requestType: MessageType<infer Req>; responseType: MessageType<infer Res>; responseStream: infer Streaming }
+    ? Streaming extends true
+      ? (request?: DeepPartial<Req>, options?: CallOptions) => AsyncIterable<Res>
+      : (request?: DeepPartial<Req>, options?: CallOptions) => Promise<Res>
+    : never;
+};
+
+export type { MethodDefinition, ServiceDefinition } from '../schema/method-info.js';
+
+/**
+ * Builds the typed client of a service whose every call goes through `pipeline`. When `closing`
+ * aborts (the client's `close()`), every call in flight is cancelled with its reason, and so is
+ * every later call.
+ *
+ * @example
+ * const hello = serviceClient(HelloServiceDefinition, pipeline);
+ * await hello.hello({ name: 'pantry' });
+ */
+export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn, closing?: AbortSignal): ServiceClient<S> {
+  const client: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(service.methods)) {
+    const method = methodInfo(service, def);
+    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline, closing) : serverStreamingMethod(method, pipeline, closing);
+  }
+  return Object.freeze(client) as ServiceClient<S>;
+}
+
+function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
+  return (request?: object, options: CallOptions = {}): Promise<unknown> => {
+    let req: CallRequest | undefined;
+    let release = noop;
+    let call: ReturnType<CallFn>;
+    try {
+      ({ req, release } = startCall(method, request, options, closing));
+      call = pipeline(req);
+    } catch (err) {
+      release();
+      return Promise.reject(req ? finishCallError(err, req) : err);
+    }
+    return call.then(
+      (res) => {
+        release();
+        if (res.kind !== 'unary') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a unary call with a ${res.kind} response`, method: method.path });
+        if (res.header) options.onHeader?.(res.header);
+        if (res.trailer) options.onTrailer?.(res.trailer);
+        return res.message;
+      },
+      (err) => {
+        release();
+        throw finishCallError(err, req!);
+      },
+    );
+  };
+}
+
+const noop = () => {};
+
+function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
+  return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<unknown> {
+        // The call starts at the first next(); errors of the call and of its messages are settled alike.
+        let req: CallRequest | undefined;
+        let release = noop;
+        let messages: AsyncIterator<unknown> | undefined;
+        return {
+          async next() {
+            try {
+              if (!messages) {
+                ({ req, release } = startCall(method, request, options, closing));
+                const res = await pipeline(req);
+                if (res.kind !== 'server_streaming') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a server stream with a ${res.kind} response`, method: method.path });
+                options.onHeader?.(res.header);
+                messages = res.stream[Symbol.asyncIterator]();
+              }
+              const r = await messages.next();
+              if (r.done) release();
+              return r;
+            } catch (err) {
+              release();
+              throw req ? finishCallError(err, req) : err;
+            }
+          },
+          async return() {
+            release();
+            await messages?.return?.();
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+  };
+}
+
+const shapes = new WeakMap<MethodInfo, Shape>();
+
+function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): { req: CallRequest; release: () => void } {
+  if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
+    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
+  }
+  let shape = shapes.get(method);
+  if (!shape) shapes.set(method, (shape = shapeOf(method.requestSchema)));
+  const problem = checkShape(shape, request);
+  if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
+  checkCallOptions(options, method.path);
+  const message = method.requestType.fromPartial(request ?? {});
+  const metadata = toMetadata(options.metadata, method.path);
+  const { signal, release } = callSignal(options.signal, closing);
+  const req: CallRequest = {
+    kind: method.kind,
+    method,
+    message,
+    metadata,
+    deadline: Infinity,
+    signal,
+    options,
+    attempt: 0,
+    startedAt: Date.now(),
+  };
+  return { req, release };
+}
+
+function toMetadata(input: CallOptions['metadata'], method: string): Metadata {
+  if (input instanceof Metadata) return input.clone();
+  const md = new Metadata();
+  if (input === undefined) return md;
+  for (const [key, value] of Object.entries(input)) {
+    try {
+      md.set(key, value);
+    } catch (err) {
+      throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `metadata "${key}": ${(err as Error).message}`, method });
+    }
+  }
+  return md;
+}

@@ -1,0 +1,56 @@
+import { PantryError } from '../errors/pantry-error.js';
+import type { Tracer } from '../observability/tracer.js';
+import { isRetrySafe, resolveRetryPolicy, type RetryDecision, type RetryPolicy } from '../retry/policy.js';
+import { retryAfterFirstFailure } from '../retry/run.js';
+import type { RetryThrottle } from '../retry/throttle.js';
+import { asPantryError, cancellation } from './call-error.js';
+import type { CallRequest, CallResponse, Interceptor } from './interceptor.js';
+
+/**
+ * Retries safe calls (with p-retry, see {@link retryAfterFirstFailure}): only methods that
+ * {@link isRetrySafe} allows (or a call with `retry.assumeIdempotent`), only retryable codes,
+ * with jittered exponential backoff or the server's pushback, within the call's deadline and the
+ * client's {@link RetryThrottle}. Each attempt goes on as `{ ...req, attempt: n }`; the error of
+ * a failed call carries the attempts made.
+ *
+ * @example
+ * composeInterceptors([deadline, retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], transport)
+ */
+export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, tracer: Tracer): Interceptor {
+  return (next) => {
+    const succeeded = (res: CallResponse) => {
+      throttle.onSuccess();
+      return res;
+    };
+    return (req) => {
+      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
+      // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
+      const onSuccess = throttle.full ? undefined : succeeded;
+      const first = next({ ...req, attempt: 1 });
+      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) {
+        return first.then(onSuccess, (err: unknown) => {
+          throw failed(err, req, 1);
+        });
+      }
+      return first.then(onSuccess, (firstError: unknown) => {
+        const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
+        const onDecision = tracer.enabled('retry') ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d) : undefined;
+        return retryAfterFirstFailure({ attempt: (n) => next({ ...req, attempt: n }).then(succeeded), policy, throttle, deadline: req.deadline, signal: req.signal, onDecision, state }, firstError).catch((err: unknown) => {
+          throw failed(err, req, state.attempts, state.sleepingAfter);
+        });
+      });
+    };
+  };
+}
+
+/** The error a call ends with, carrying the attempts made: `CANCELLED` when its signal aborted. */
+function failed(err: unknown, req: CallRequest, attempts: number, sleepingAfter?: number): PantryError {
+  const e = req.signal?.aborted ? cancellation(req, sleepingAfter === undefined ? undefined : `during the backoff after attempt ${sleepingAfter}`) : asPantryError(err, req.method.path);
+  e.attempts = attempts;
+  return e;
+}
+
+function traceDecision(tracer: Tracer, req: CallRequest, error: unknown, attempt: number, d: RetryDecision): void {
+  const code = error instanceof PantryError ? error.codeName : error instanceof Error ? error.name : typeof error;
+  tracer.debug('retry', `${req.method.path} attempt ${attempt} failed with ${code}: ${d.retry ? `retrying in ${d.delayMs} ms` : `not retrying: ${d.reason}`}`);
+}

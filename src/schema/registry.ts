@@ -1,0 +1,36 @@
+/**
+ * `schema/` owns what the client knows about the proto messages and methods: the method facts
+ * (path, kind, idempotency, request_id), the descriptors buf generates (protoc-gen-es) and the
+ * request checks built on them (shape before sending, the culprit of an encode failure).
+ * It may import `errors/`, `src/generated/` and @bufbuild/protobuf; nothing else of the SDK.
+ *
+ * This file maps each ts-proto codec (the objects the calls use) to its message descriptor.
+ *
+ * @example
+ * schemaOf(AddFoodRequest).fields.map((f) => f.localName) // ['food', 'requestId']
+ */
+import type { DescFile, DescMessage } from '@bufbuild/protobuf';
+import * as hello from '../generated/hello/v1/hello.js';
+import { file_hello_v1_hello } from '../generated/hello/v1/hello_pb.js';
+import * as food from '../generated/pantry/v1/food.js';
+import { file_pantry_v1_food } from '../generated/pantry/v1/food_pb.js';
+import * as foodStorage from '../generated/pantry/v1/food_storage_service.js';
+import { file_pantry_v1_food_storage_service } from '../generated/pantry/v1/food_storage_service_pb.js';
+
+const byCodec = new Map<unknown, DescMessage>();
+for (const [codecs, file] of [[hello, file_hello_v1_hello], [food, file_pantry_v1_food], [foodStorage, file_pantry_v1_food_storage_service]] as Array<[Record<string, unknown>, DescFile]>) {
+  for (const desc of file.messages) if (codecs[desc.name]) byCodec.set(codecs[desc.name], desc);
+}
+
+/**
+ * The descriptor of a generated message, found by its ts-proto codec; throws for a codec of no
+ * generated file (a hand-made definition).
+ *
+ * @example
+ * schemaOf(HelloRequest).typeName // 'hello.v1.HelloRequest'
+ */
+export function schemaOf(codec: unknown): DescMessage {
+  const desc = byCodec.get(codec);
+  if (!desc) throw new Error('no message descriptor for this codec: requests must be generated messages of src/generated');
+  return desc;
+}

@@ -1,0 +1,16 @@
+import { Metadata } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { Code } from '../../src/errors/code.js';
+import { toPantryError } from '../../src/errors/grpc-status.js';
+
+const ctx = { address: 'localhost:8443', insecure: false };
+
+describe('toPantryError', () => {
+  it('reads a stream that could not be opened as UNAVAILABLE: nothing was sent, the SDK may retry it', () => {
+    // grpc-js reports this as INTERNAL; with grpc.enable_retries 0 it no longer retries it itself.
+    const e = toPantryError({ code: Code.INTERNAL, details: 'Failed to start HTTP/2 stream with error: session closed', metadata: new Metadata() }, '/x/Y', ctx);
+    expect(e.codeName).toBe('UNAVAILABLE');
+    expect(e.details).toMatch(/not sent/);
+    expect(toPantryError({ code: Code.INTERNAL, details: 'boom', metadata: new Metadata() }, '/x/Y', ctx).codeName).toBe('INTERNAL');
+  });
+});
