@@ -5,7 +5,8 @@
  *
  * `testing/` owns the harness: the stack (`pantry-stack.ts`), its runtimes (`runtime/`: the
  * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates. It
- * may import `tls/` and `errors/` of the SDK; the SDK never imports it (only `cli/`, lazily).
+ * may import `tls/`, `errors/` and `client/` of the SDK (a Hello tells it when a restarted stack
+ * serves again); the SDK never imports it (only `cli/`, lazily).
  *
  * Needs the optional peer dependencies `testcontainers` (docker runtime), `@peculiar/x509` and
  * `reflect-metadata` (dev certificates).
