@@ -10,7 +10,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT_URL = pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '..')).href + '/';
+const ROOT_URL = `${pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '..')).href}/`;
 
 interface CallFrame {
   functionName: string;

@@ -251,7 +251,7 @@ export function targetsTable(report: BenchReport): string {
     const held = all.filter((t) => t.holds).length;
     lines.push(`| ${name} | ${cells.join(' | ')} | ${held === all.length ? 'yes' : `no (${held}/${all.length})`} |`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function resultsTable(report: BenchReport): string {
@@ -263,7 +263,7 @@ export function resultsTable(report: BenchReport): string {
   for (const r of rows) {
     lines.push(`| ${r.workload === 'hello' ? 'Hello' : 'ListFoods 100'} | ${r.concurrency} | ${r.client} | ${f0(r.callsPerSec)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${f0(r.cpuUsPerCall)} | ${f2(r.cpuCores)} | ${mb(r.peakRssKb)} | ${ratio(r.ratioRaw)} | ${ratio(r.ratioGo)} | ${r.errors || ''} |`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function streamTable(report: BenchReport): string {
@@ -274,14 +274,14 @@ export function streamTable(report: BenchReport): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) lines.push(`| ${r.client} | ${f1(r.callsPerSec)} | ${f0(r.messagesPerSec ?? NaN)} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${f2(r.cpuUsPerMessage ?? NaN)} | ${mb(r.peakRssKb)} | ${ratio(r.ratioRaw)} | ${ratio(r.ratioGo)} | ${r.errors || ''} |`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function coldTable(report: BenchReport): string {
   if (!report.cold.length) return '';
   const lines = ['| client | p50 ms | p99 ms | first in process, ms | CPU ms per client | p50 × raw | errors |', '|---|---:|---:|---:|---:|---:|---:|'];
   for (const r of report.cold) lines.push(`| ${r.client} | ${ms(r.p50Ms)} | ${ms(r.p99Ms)} | ${ms(r.firstMs)} | ${f2(r.cpuMsPerClient)} | ${ratio(r.p50VsRaw)} | ${r.errors || ''} |`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function heapTable(report: BenchReport): string {
@@ -290,7 +290,7 @@ export function heapTable(report: BenchReport): string {
   for (const r of report.heap) {
     lines.push(`| ${r.client} | ${f0(r.calls)} | ${(r.beforeBytes / 2 ** 20).toFixed(2)} | ${(r.afterBytes / 2 ** 20).toFixed(2)} | ${f0(r.growthBytes / 1024)} | ${f1(r.growthBytes / r.calls)} | ${r.flat ? 'no growth beyond noise' : '**grows**'} |`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 export function profileSection(report: BenchReport): string {
@@ -326,7 +326,7 @@ export function profileSection(report: BenchReport): string {
       for (const f of s.srcInclusive.slice(0, 12)) out.push(`| \`${f.fn}\` | ${f1(f.ms)} | ${(f.share * 100).toFixed(1)}% | ${f1(s.srcSelf.find((x) => x.fn === f.fn)?.ms ?? 0)} |`);
     }
   }
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 export function markdown(report: BenchReport, chartFile: string): string {
@@ -388,8 +388,8 @@ export function chartSvg(report: BenchReport): string {
     const rows = report.summary.filter((r) => r.workload === w && r.rounds > 0 && Number.isFinite(r.callsPerSec));
     const concs = [...new Set(rows.map((r) => r.concurrency))].sort((a, b) => a - b);
     const values = rows.map((r) => r.callsPerSec);
-    const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...values) * 0.9)));
-    const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values) * 1.1)));
+    const lo = 10 ** Math.floor(Math.log10(Math.min(...values) * 0.9));
+    const hi = 10 ** Math.ceil(Math.log10(Math.max(...values) * 1.1));
     const px = (c: number) => {
       const a = Math.log2(concs[0]);
       const b = Math.log2(concs[concs.length - 1]);
@@ -435,5 +435,5 @@ export function chartSvg(report: BenchReport): string {
     parts.push(`<text x="${x + 34}" y="${y + 4}">${esc(CLIENT_LABELS[client])}</text>`);
   });
   parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }

@@ -271,8 +271,8 @@ function writeOutputs(report: BenchReport): string {
   const chartName = report.name === 'latest' ? 'chart.svg' : report.name === 'latest-quick' ? 'chart-quick.svg' : `chart-${report.name}.svg`;
   /** Committed results name no path of this machine (error messages may carry some). */
   const tmpPaths = new RegExp(`(^|[\\s"'(=:])${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^\\s"')]*`, 'g');
-  const scrub = (text: string) => text.split(ROOT + '/').join('').split(ROOT).join('.').replace(tmpPaths, '$1<tmp>');
-  writeFileSync(join(RESULTS, `${report.name}.json`), scrub(JSON.stringify(report, null, 2)) + '\n');
+  const scrub = (text: string) => text.split(`${ROOT}/`).join('').split(ROOT).join('.').replace(tmpPaths, '$1<tmp>');
+  writeFileSync(join(RESULTS, `${report.name}.json`), `${scrub(JSON.stringify(report, null, 2))}\n`);
   writeFileSync(join(RESULTS, `${report.name}.md`), scrub(markdown(report, chartName)));
   writeFileSync(join(RESULTS, chartName), chartSvg(report));
 

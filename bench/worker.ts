@@ -279,6 +279,6 @@ try {
 }
 result.peakRssKb = process.resourceUsage().maxRSS;
 if (process.env.BENCH_SOURCE_MAPS_OUT) writeSourceMaps(process.env.BENCH_SOURCE_MAPS_OUT);
-process.stdout.write(JSON.stringify(result) + '\n');
+process.stdout.write(`${JSON.stringify(result)}\n`);
 // grpc-js and http2 sessions may keep timers; the result is out, so leave now.
 process.exit(0);

@@ -27,7 +27,7 @@ console.log(`\n⏰ Expiring before ${day(30)}`);
 const { foods } = await client.foodStorage.listFoods({ expiringBefore: day(30) });
 for (const f of foods) console.log(`  - ${f.name} ×${f.quantity}, best before ${f.bestBefore}`);
 
-const { food: eaten } = await client.foodStorage.consumeFood({ id: ids['サバ缶'], quantity: 1 });
+const { food: eaten } = await client.foodStorage.consumeFood({ id: ids.サバ缶, quantity: 1 });
 console.log(`\n🍽  Ate one サバ缶: ${eaten!.quantity} left`);
 
 console.log('\n📡 Watching what expires within 30 days');

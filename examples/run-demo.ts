@@ -4,7 +4,7 @@
 // With PANTRY_ADDRESS set it runs the quickstart against that server instead.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startPantryStack } from '@pantry/client/testing';
+import { startPantryStack, type PantryStack } from '@pantry/client/testing';
 
 const quickstart = fileURLToPath(new URL('./quickstart.ts', import.meta.url));
 const runQuickstart = (env: NodeJS.ProcessEnv) =>
@@ -15,7 +15,7 @@ if (process.env.PANTRY_ADDRESS) {
   process.exit(runQuickstart({}));
 }
 
-let stack;
+let stack: PantryStack;
 try {
   console.log('Starting the Go reference server behind Envoy with mutual TLS (building and installing them first if needed)…');
   stack = await startPantryStack({ runtime: 'process' }).catch(async (err: Error) => {

@@ -51,12 +51,12 @@ async function main(argv: string[]): Promise<number> {
       const { runDoctor } = await import('../doctor/doctor.js');
       const { renderReport } = await import('../doctor/report.js');
       const report = await runDoctor(options);
-      process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, !!process.stdout.isTTY));
+      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, !!process.stdout.isTTY));
       return report.ok ? 0 : 1;
     }
     if (positionals.length < 1) return usage('call needs a method, e.g. call hello.v1.HelloService/Hello \'{"name":"pantry"}\'');
     const { callMethod } = await import('./call-command.js');
-    await callMethod(positionals[0], positionals[1] ?? '{}', options, (line) => process.stdout.write(line + '\n'));
+    await callMethod(positionals[0], positionals[1] ?? '{}', options, (line) => process.stdout.write(`${line}\n`));
     return 0;
   }
   if (command === 'dev-certs') {
@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function usage(problem: string): number {
-  process.stderr.write(`${problem ? problem + '\n\n' : ''}${USAGE}`);
+  process.stderr.write(`${problem ? `${problem}\n\n` : ''}${USAGE}`);
   return 2;
 }
 

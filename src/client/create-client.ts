@@ -94,7 +94,8 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
   try {
     const built = clientCredentials({ ...config.tls, insecure: config.insecure, watchCertificates: config.watchCertificates }, config.env, tracer, address, config.serverName, config.certificateRefreshMs, lifetime.signal);
     watcher = built.watcher;
-    const grpcChannel = (channel = createChannel(address.target, built.credentials, config));
+    const grpcChannel = createChannel(address.target, built.credentials, config);
+    channel = grpcChannel;
     stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcChannel, tracer, address.target) : undefined;
     const pipeline = buildPipeline(config, tracer, grpcChannel, built.caSource);
 

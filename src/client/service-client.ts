@@ -119,7 +119,10 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
     throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
   }
   let shape = shapes.get(method);
-  if (!shape) shapes.set(method, (shape = shapeOf(method.requestSchema)));
+  if (!shape) {
+    shape = shapeOf(method.requestSchema);
+    shapes.set(method, shape);
+  }
   const problem = checkShape(shape, request);
   if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
   checkCallOptions(options, method.path);

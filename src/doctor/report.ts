@@ -24,5 +24,5 @@ export function renderReport(report: DoctorReport, colour: boolean): string {
     }
   }
   lines.push(report.ok ? paint('green', 'All steps passed.') : paint('red', 'Some steps failed: see the fixes above.'));
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

@@ -4,7 +4,7 @@
  * grpc-js and @bufbuild/protobuf, and every other folder may import it.
  */
 import { Metadata } from '@grpc/grpc-js';
-import { Code, codeName, type CodeName } from './code.js';
+import { type Code, codeName, type CodeName } from './code.js';
 
 /** What a {@link PantryError} is made from; everything but `code` is optional. */
 export interface PantryErrorInit {

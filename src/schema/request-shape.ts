@@ -98,6 +98,6 @@ export function checkShape(shape: Shape, value: unknown, path = ''): string | un
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? value.slice(0, 20) + '…' : value)})`;
+  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)})`;
   return typeof value === 'object' ? (value instanceof Date ? 'an invalid Date' : 'an object') : `a ${typeof value}`;
 }

@@ -92,7 +92,7 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
   const server = await issue(ca, 'pantry-server', validity, 'serverAuth', names);
   const client = await issue(ca, options.clientName ?? 'pantry-dev-client', options.clientValidity ?? validity, 'clientAuth');
   const files = {
-    caCert: caCert.toString('pem') + '\n',
+    caCert: `${caCert.toString('pem')}\n`,
     serverCert: server.cert,
     serverKey: server.key,
     clientCert: client.cert,
@@ -107,7 +107,7 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
     async issueClient(target, o = {}) {
       const issuer = o.viaIntermediate ? await intermediate(ca, validity) : ca;
       const pair = await issue(issuer, o.name ?? 'pantry-dev-client', o.validity ?? validity, o.extendedKeyUsage ?? 'clientAuth');
-      if (o.viaIntermediate) pair.cert += issuer.cert.toString('pem') + '\n';
+      if (o.viaIntermediate) pair.cert += `${issuer.cert.toString('pem')}\n`;
       await mkdir(target, { recursive: true });
       await writePair(target, 'client', pair);
       return pair;
@@ -165,7 +165,7 @@ async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date
     extensions,
   });
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey);
-  return { cert: cert.toString('pem') + '\n', key: x509.PemConverter.encode(pkcs8, 'PRIVATE KEY') + '\n' };
+  return { cert: `${cert.toString('pem')}\n`, key: `${x509.PemConverter.encode(pkcs8, 'PRIVATE KEY')}\n` };
 }
 
 function generateKeys(): Promise<CryptoKeyPair> {

@@ -86,6 +86,7 @@ export function looksLikeBase64(text: string): boolean {
 }
 
 function pathShaped(text: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a path never holds control characters; PEM and base64 values may
   if (text.length > 1024 || /[\0-\x1f"'`{},;]/.test(text)) return false;
   try {
     if (statSync(text, { throwIfNoEntry: false })) return true;

@@ -5,7 +5,7 @@ import type { CallFn, ServerStreamRequest, ServerStreamResponse, UnaryRequest, U
 import { onAbort } from '../pipeline/signals.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { encodeRequest } from '../schema/encode-request.js';
-import { PantryError } from '../errors/pantry-error.js';
+import type { PantryError } from '../errors/pantry-error.js';
 
 // Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
 const passBytes = (bytes: Buffer) => bytes;

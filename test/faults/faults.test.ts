@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { cpus } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Code, createClient, PantryError, type Logger, type PantryClient } from '../../src/index.js';
+import { createClient, PantryError, type Logger, type PantryClient } from '../../src/index.js';
 import { PROXIES, startPantryStack, type PantryStack, type PantryStackOptions } from '../../src/testing/index.js';
 import { PACKAGE_ROOT } from '../../src/testing/server-binary.js';
 import { needs } from '../requirements.js';

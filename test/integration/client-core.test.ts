@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Code, createClient, Metadata, PantryError, type Interceptor } from '../../src/index.js';
+import { Code, createClient, type Metadata, PantryError, type Interceptor } from '../../src/index.js';
 import { startPantryStack, writeDevCertificates, type PantryStack } from '../../src/testing/index.js';
 import { freePort } from '../../src/testing/ports.js';
 import { captureLogger, leaksKey, tempCerts } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -97,6 +97,6 @@ await stack.stop();
 
   it('ships a working pantry-client command', async () => {
     const { stdout } = await run(join(app, 'node_modules', '.bin', 'pantry-client'), ['--help']);
-    expect(stdout + '').toMatch(/dev-certs/);
+    expect(`${stdout}`).toMatch(/dev-certs/);
   });
 });

@@ -30,7 +30,7 @@ beforeAll(async () => {
     'der.crt': der,
     'garbage.crt': '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n',
     'encrypted.key': encrypted,
-    'truncated.key': certs.clientKey.slice(0, 60) + '\n-----END PRIVATE KEY-----\n',
+    'truncated.key': `${certs.clientKey.slice(0, 60)}\n-----END PRIVATE KEY-----\n`,
     'text.txt': 'hello, not pem\n',
   };
   for (const [name, body] of Object.entries(files)) await writeFile(join(bad, name), body);

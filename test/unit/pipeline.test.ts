@@ -175,7 +175,10 @@ describe('interceptor slots', () => {
       [
         deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
         requestIdStage(),
-        (next) => (req) => (perCall.push(req.attempt), next(req)),
+        (next) => (req) => {
+          perCall.push(req.attempt);
+          return next(req);
+        },
         retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer),
         (next) => (req) => {
           perAttempt.push(req.attempt);
@@ -197,7 +200,10 @@ describe('interceptor slots', () => {
     let given: CallRequest | undefined;
     const tracer = new Tracer({ trace: '' }, {});
     const pipeline = composeInterceptors(
-      [(next) => (req) => next((given = Object.freeze({ ...req }))), deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer)],
+      [(next) => (req) => {
+        given = Object.freeze({ ...req });
+        return next(given);
+      }, deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer)],
       s.transport,
     );
     await serviceClient(FoodStorageServiceDefinition, pipeline).addFood({ food: { name: 'rice' } });

@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Code, composeInterceptors, PantryError, type CallFn, type MethodInfo } from '../../src/index.js';
+import { Code, composeInterceptors, PantryError, type CallFn, } from '../../src/index.js';
 import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
 import { nextRetry, type RetryPolicy } from '../../src/retry/policy.js';

@@ -71,8 +71,7 @@ export class ManagedProcess {
         stream.setEncoding('utf8');
         stream.on('data', (chunk: string) => {
           buffered += chunk;
-          let nl: number;
-          while ((nl = buffered.indexOf('\n')) !== -1) {
+          for (let nl = buffered.indexOf('\n'); nl !== -1; nl = buffered.indexOf('\n')) {
             const line = buffered.slice(0, nl);
             buffered = buffered.slice(nl + 1);
             this.record(line);
