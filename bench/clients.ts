@@ -11,7 +11,15 @@ import { pathToFileURL } from 'node:url';
 // imports below), so start-up time and peak RSS count what that client loads and nothing else.
 
 /** The Node clients; `go` is the Go load client (server/cmd/pantry-load), run by the runner directly. */
-export const NODE_CLIENTS = ['raw', 'pantry', 'pantry-trace', 'nice-grpc', 'connect', 'raw-deadline', 'pantry-dist'] as const;
+export const NODE_CLIENTS = [
+  'raw',
+  'pantry',
+  'pantry-trace',
+  'nice-grpc',
+  'connect',
+  'raw-deadline',
+  'pantry-dist',
+] as const;
 export type NodeClientName = (typeof NODE_CLIENTS)[number];
 export type ClientName = NodeClientName | 'go';
 export const CLIENTS: readonly ClientName[] = [...NODE_CLIENTS, 'go'];
@@ -20,7 +28,9 @@ export const CLIENTS: readonly ClientName[] = [...NODE_CLIENTS, 'go'];
  * with a 10 s deadline per call, and `pantry-dist`, @pantry/client's defaults from a tsc build of
  * src/ (bench/tmp/dist/, what the package ships) instead of src/ through tsx.
  */
-export const DEFAULT_CLIENTS: readonly ClientName[] = CLIENTS.filter((c) => c !== 'raw-deadline' && c !== 'pantry-dist');
+export const DEFAULT_CLIENTS: readonly ClientName[] = CLIENTS.filter(
+  (c) => c !== 'raw-deadline' && c !== 'pantry-dist',
+);
 
 export const CLIENT_LABELS: Record<ClientName, string> = {
   raw: 'raw @grpc/grpc-js (ts-proto stubs)',
@@ -85,23 +95,42 @@ export async function makeClient(name: NodeClientName, target: Target): Promise<
   switch (name) {
     case 'raw':
     case 'raw-deadline':
-      return rawClient(target, name === 'raw-deadline', await import('@grpc/grpc-js'), await import('../src/generated/hello/v1/hello.js'), await import('../src/generated/pantry/v1/food_storage_service.js'));
+      return rawClient(
+        target,
+        name === 'raw-deadline',
+        await import('@grpc/grpc-js'),
+        await import('../src/generated/hello/v1/hello.js'),
+        await import('../src/generated/pantry/v1/food_storage_service.js'),
+      );
     case 'pantry':
       return pantryClient(target, false, await pantryModule());
     case 'pantry-trace':
       return pantryClient(target, true, await pantryModule());
     case 'pantry-dist':
-      return pantryClient(target, false, (await import(pathToFileURL(resolve(PANTRY_DIST_DIR, 'index.js')).href)) as PantryModule);
+      return pantryClient(
+        target,
+        false,
+        (await import(pathToFileURL(resolve(PANTRY_DIST_DIR, 'index.js')).href)) as PantryModule,
+      );
     case 'nice-grpc':
       return niceClient(
         target,
         await import('nice-grpc'),
-        [(await import('nice-grpc-client-middleware-retry')).retryMiddleware, (await import('nice-grpc-client-middleware-deadline')).deadlineMiddleware],
+        [
+          (await import('nice-grpc-client-middleware-retry')).retryMiddleware,
+          (await import('nice-grpc-client-middleware-deadline')).deadlineMiddleware,
+        ],
         await import('../src/generated/hello/v1/hello.js'),
         await import('../src/generated/pantry/v1/food_storage_service.js'),
       );
     case 'connect':
-      return connectClient(target, await import('@connectrpc/connect'), await import('@connectrpc/connect-node'), (await import('../src/generated/hello/v1/hello_pb.js')).HelloService, (await import('../src/generated/pantry/v1/food_storage_service_pb.js')).FoodStorageService);
+      return connectClient(
+        target,
+        await import('@connectrpc/connect'),
+        await import('@connectrpc/connect-node'),
+        (await import('../src/generated/hello/v1/hello_pb.js')).HelloService,
+        (await import('../src/generated/pantry/v1/food_storage_service_pb.js')).FoodStorageService,
+      );
   }
 }
 
@@ -114,7 +143,13 @@ type FoodsTs = typeof import('../src/generated/pantry/v1/food_storage_service.js
  * The ts-proto grpc-js stubs as generated, callbacks; no deadline (grpc-js's default), or with
  * `deadline`, one of 10 s per call as pantry's default (to tell what a deadline alone costs).
  */
-function rawClient({ address, certDir }: Target, deadline: boolean, grpc: GrpcJs, { HelloRequest, HelloServiceClient }: HelloTs, { FoodStorageServiceClient, ListFoodsRequest, WatchExpiringFoodsRequest }: FoodsTs): BenchClient {
+function rawClient(
+  { address, certDir }: Target,
+  deadline: boolean,
+  grpc: GrpcJs,
+  { HelloRequest, HelloServiceClient }: HelloTs,
+  { FoodStorageServiceClient, ListFoodsRequest, WatchExpiringFoodsRequest }: FoodsTs,
+): BenchClient {
   const { ca, cert, key } = pems(certDir);
   const creds = grpc.credentials.createSsl(ca, key, cert);
   const hello = new HelloServiceClient(address, creds);
@@ -125,11 +160,35 @@ function rawClient({ address, certDir }: Target, deadline: boolean, grpc: GrpcJs
   const watchReq = WatchExpiringFoodsRequest.fromPartial({ withinDays: WITHIN_DAYS });
   return {
     hello: deadline
-      ? () => new Promise((resolve, reject) => hello.hello(helloReq, new grpc.Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res))))
-      : () => new Promise((resolve, reject) => hello.hello(helloReq, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res)))),
+      ? () =>
+          new Promise((resolve, reject) =>
+            hello.hello(
+              helloReq,
+              new grpc.Metadata(),
+              { deadline: Date.now() + DEADLINE_MS },
+              (err: ServiceError | null, res) => (err ? reject(err) : resolve(res)),
+            ),
+          )
+      : () =>
+          new Promise((resolve, reject) =>
+            hello.hello(helloReq, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res))),
+          ),
     list: deadline
-      ? () => new Promise((resolve, reject) => foods.listFoods(listReq, new grpc.Metadata(), { deadline: Date.now() + DEADLINE_MS }, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res.foods.length))))
-      : () => new Promise((resolve, reject) => foods.listFoods(listReq, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res.foods.length)))),
+      ? () =>
+          new Promise((resolve, reject) =>
+            foods.listFoods(
+              listReq,
+              new grpc.Metadata(),
+              { deadline: Date.now() + DEADLINE_MS },
+              (err: ServiceError | null, res) => (err ? reject(err) : resolve(res.foods.length)),
+            ),
+          )
+      : () =>
+          new Promise((resolve, reject) =>
+            foods.listFoods(listReq, (err: ServiceError | null, res) =>
+              err ? reject(err) : resolve(res.foods.length),
+            ),
+          ),
     stream: () =>
       new Promise((resolve, reject) => {
         let n = 0;
@@ -144,7 +203,9 @@ function rawClient({ address, certDir }: Target, deadline: boolean, grpc: GrpcJs
 
 /** `createClient(address, certDir)`: deadline 10 s, retries and throttling on; with `trace`, PANTRY_TRACE=all into a logger that drops every line. */
 function pantryClient({ address, certDir }: Target, trace: boolean, { createClient }: PantryModule): BenchClient {
-  const client = trace ? createClient(address, certDir, { trace: 'all', logger: discard }) : createClient(address, certDir);
+  const client = trace
+    ? createClient(address, certDir, { trace: 'all', logger: discard })
+    : createClient(address, certDir);
   return {
     hello: () => client.hello.hello({ name: HELLO_NAME }),
     list: async () => (await client.foodStorage.listFoods({ pageSize: PAGE_SIZE })).foods.length,
@@ -184,7 +245,10 @@ function niceClient(
 /** The three workloads over a promise-and-async-iterable client (nice-grpc's and connect's have that shape). */
 function promiseWorkloads(
   hello: { hello(r: { name: string }): Promise<unknown> },
-  foods: { listFoods(r: { pageSize: number }): Promise<{ foods: unknown[] }>; watchExpiringFoods(r: { withinDays: number }): AsyncIterable<unknown> },
+  foods: {
+    listFoods(r: { pageSize: number }): Promise<{ foods: unknown[] }>;
+    watchExpiringFoods(r: { withinDays: number }): AsyncIterable<unknown>;
+  },
 ): Omit<BenchClient, 'close'> {
   return {
     hello: () => hello.hello({ name: HELLO_NAME }),

@@ -94,7 +94,8 @@ export function componentOf(frame: CallFrame): string {
   if (u === '') return 'native builtins (no script)';
   if (/^node:internal\/http2|^node:http2/.test(u)) return 'node http2';
   if (/^node:(internal\/)?(tls|_tls|crypto)|^node:internal\/tls/.test(u) || u.includes('_tls_')) return 'node TLS';
-  if (/^node:(internal\/)?(net|stream|streams|internal\/streams|internal\/stream_base_commons)/.test(u)) return 'node net/streams';
+  if (/^node:(internal\/)?(net|stream|streams|internal\/streams|internal\/stream_base_commons)/.test(u))
+    return 'node net/streams';
   if (/^node:internal\/(process\/task_queues|timers|async_hooks)|^node:timers/.test(u)) return 'node timers/microtasks';
   if (u.startsWith('node:')) return 'node other';
   return u;
@@ -128,7 +129,13 @@ function label(frame: CallFrame, maps: Maps): string {
  * Summarises a profile; `windowUs` (the worker's measured window on the monotonic clock,
  * as the profile's timestamps are) keeps only the samples taken while measuring.
  */
-export function summarize(file: string, client: string, windowUs?: [number, number], calls?: number, mapsFile?: string): ProfileSummary {
+export function summarize(
+  file: string,
+  client: string,
+  windowUs?: [number, number],
+  calls?: number,
+  mapsFile?: string,
+): ProfileSummary {
   const p = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const maps = loadMaps(mapsFile);
   const byId = new Map<number, ProfileNode>();
@@ -183,14 +190,21 @@ export function summarize(file: string, client: string, windowUs?: [number, numb
   }
   const busyUs = [...byComponent.values()].reduce((a, b) => a + b, 0);
   const share = (us: number) => (busyUs ? us / busyUs : 0);
-  const fns = [...byFn.entries()].map(([fn, v]) => ({ fn, component: v.component, ms: v.us / 1000, share: share(v.us) })).sort((a, b) => b.ms - a.ms);
+  const fns = [...byFn.entries()]
+    .map(([fn, v]) => ({ fn, component: v.component, ms: v.us / 1000, share: share(v.us) }))
+    .sort((a, b) => b.ms - a.ms);
   return {
     client,
     windowMs,
     busyMs: busyUs / 1000,
     calls,
     components: [...byComponent.entries()]
-      .map(([component, us]) => ({ component, ms: us / 1000, share: share(us), usPerCall: calls ? us / calls : undefined }))
+      .map(([component, us]) => ({
+        component,
+        ms: us / 1000,
+        share: share(us),
+        usPerCall: calls ? us / calls : undefined,
+      }))
       .sort((a, b) => b.ms - a.ms),
     topSelf: fns.slice(0, 20),
     srcSelf: fns.filter((f) => f.component === '@pantry/client src/').slice(0, 20),
@@ -198,7 +212,12 @@ export function summarize(file: string, client: string, windowUs?: [number, numb
       .map(([fn, us]) => ({ fn, component: '@pantry/client src/', ms: us / 1000, share: share(us) }))
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 20),
-    inclusive: GROUPS.map(({ group }) => ({ group, ms: (groupUs.get(group) ?? 0) / 1000, share: share(groupUs.get(group) ?? 0), usPerCall: calls ? (groupUs.get(group) ?? 0) / calls : undefined })),
+    inclusive: GROUPS.map(({ group }) => ({
+      group,
+      ms: (groupUs.get(group) ?? 0) / 1000,
+      share: share(groupUs.get(group) ?? 0),
+      usPerCall: calls ? (groupUs.get(group) ?? 0) / calls : undefined,
+    })),
   };
 }
 

@@ -12,9 +12,34 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Category, createClient } from '../src/index.js';
 import { startPantryStack } from '../src/testing/index.js';
-import { CLIENTS, DEFAULT_CLIENTS, NODE_CLIENTS, PANTRY_DIST_DIR, PAGE_SIZE, WITHIN_DAYS, type ClientName, type NodeClientName } from './clients.js';
+import {
+  CLIENTS,
+  DEFAULT_CLIENTS,
+  NODE_CLIENTS,
+  PANTRY_DIST_DIR,
+  PAGE_SIZE,
+  WITHIN_DAYS,
+  type ClientName,
+  type NodeClientName,
+} from './clients.js';
 import { summarize as summarizeProfile } from './profile.js';
-import { chartSvg, evaluateTargets, markdown, resultsTable, streamTable, coldTable, heapTable, targetsTable, profileSection, summarize, summarizeCold, summarizeHeap, type BenchReport, type RunRecord, type Workload } from './report.js';
+import {
+  chartSvg,
+  evaluateTargets,
+  markdown,
+  resultsTable,
+  streamTable,
+  coldTable,
+  heapTable,
+  targetsTable,
+  profileSection,
+  summarize,
+  summarizeCold,
+  summarizeHeap,
+  type BenchReport,
+  type RunRecord,
+  type Workload,
+} from './report.js';
 import type { WorkerResult } from './worker.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,7 +93,11 @@ if (args.help) {
 }
 
 const quick = args.quick!;
-const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  s
+    ?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 const num = (s: string | undefined, d: number) => (s === undefined ? d : Number(s));
 const clients = (list(args.clients) ?? [...DEFAULT_CLIENTS]) as ClientName[];
 for (const c of clients) if (!CLIENTS.includes(c)) throw new Error(`unknown client ${c}; known: ${CLIENTS.join(', ')}`);
@@ -87,7 +116,8 @@ const config = {
 if (args['no-profile']) config.profile = false;
 const [profileWorkload, profileConcurrency] = args['profile-cell']!.split(':');
 const profileCell = { workload: profileWorkload as Workload, concurrency: Number(profileConcurrency ?? 16) };
-if (!['hello', 'list', 'stream'].includes(profileCell.workload) || !(profileCell.concurrency >= 1)) throw new Error('--profile-cell must be hello|list|stream:CONCURRENCY, e.g. hello:16');
+if (!['hello', 'list', 'stream'].includes(profileCell.workload) || !(profileCell.concurrency >= 1))
+  throw new Error('--profile-cell must be hello|list|stream:CONCURRENCY, e.g. hello:16');
 const cells: { workload: Workload; concurrency: number }[] = [];
 for (const w of ['hello', 'list'] as const) {
   if (!workloads.includes(w)) continue;
@@ -131,7 +161,11 @@ function spawnJson(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutM
           /* fall through */
         }
       }
-      reject(new Error(`${cmd === process.execPath ? 'worker' : 'pantry-load'} ${argv.filter((a) => !a.includes('/')).join(' ')} ${signal ? `killed (${signal}, after ${timeoutMs} ms)` : `exited ${code}`}: ${(err.split('\n').find((l) => l.startsWith('worker:') || l.startsWith('pantry-load:')) ?? err.trim().split('\n').slice(-3).join(' | ')).slice(0, 400)}`));
+      reject(
+        new Error(
+          `${cmd === process.execPath ? 'worker' : 'pantry-load'} ${argv.filter((a) => !a.includes('/')).join(' ')} ${signal ? `killed (${signal}, after ${timeoutMs} ms)` : `exited ${code}`}: ${(err.split('\n').find((l) => l.startsWith('worker:') || l.startsWith('pantry-load:')) ?? err.trim().split('\n').slice(-3).join(' | ')).slice(0, 400)}`,
+        ),
+      );
     });
   });
 }
@@ -153,11 +187,37 @@ let goBinary: string | undefined;
 function runJob(job: Job): Promise<WorkerResult> {
   const seconds = job.seconds ?? config.seconds;
   const warmup = job.warmup ?? config.warmup;
-  const timeoutMs = job.workload === 'heap' ? 600_000 : job.workload === 'cold' ? 180_000 : (seconds + warmup) * 1000 + 60_000;
+  const timeoutMs =
+    job.workload === 'heap' ? 600_000 : job.workload === 'cold' ? 180_000 : (seconds + warmup) * 1000 + 60_000;
   const calls = job.calls ?? 1;
   if (job.client === 'go') {
     const { address, certDir } = target;
-    const argv = ['-addr', address, '-ca', join(certDir, 'ca.crt'), '-cert', join(certDir, 'client.crt'), '-key', join(certDir, 'client.key'), '-workload', job.workload, '-concurrency', String(job.concurrency), '-warmup', `${warmup}s`, '-duration', `${seconds}s`, '-calls', String(calls), '-page-size', String(PAGE_SIZE), '-within-days', String(WITHIN_DAYS), '-expect', String(expectMessages)];
+    const argv = [
+      '-addr',
+      address,
+      '-ca',
+      join(certDir, 'ca.crt'),
+      '-cert',
+      join(certDir, 'client.crt'),
+      '-key',
+      join(certDir, 'client.key'),
+      '-workload',
+      job.workload,
+      '-concurrency',
+      String(job.concurrency),
+      '-warmup',
+      `${warmup}s`,
+      '-duration',
+      `${seconds}s`,
+      '-calls',
+      String(calls),
+      '-page-size',
+      String(PAGE_SIZE),
+      '-within-days',
+      String(WITHIN_DAYS),
+      '-expect',
+      String(expectMessages),
+    ];
     return spawnJson(goBinary!, argv, childEnv('go'), timeoutMs);
   }
   const nodeArgs = ['--no-deprecation', '--expose-gc'];
@@ -166,14 +226,38 @@ function runJob(job: Job): Promise<WorkerResult> {
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${job.profileDir}`);
     env.BENCH_SOURCE_MAPS_OUT = join(job.profileDir, 'source-maps.json');
   }
-  const argv = [...nodeArgs, '--import', 'tsx', join('bench', 'worker.ts'), '--client', job.client, '--workload', job.workload, '--concurrency', String(job.concurrency), '--seconds', String(seconds), '--warmup', String(warmup), '--calls', String(calls), '--expect', String(expectMessages), '--address', target.address, '--cert-dir', target.certDir];
+  const argv = [
+    ...nodeArgs,
+    '--import',
+    'tsx',
+    join('bench', 'worker.ts'),
+    '--client',
+    job.client,
+    '--workload',
+    job.workload,
+    '--concurrency',
+    String(job.concurrency),
+    '--seconds',
+    String(seconds),
+    '--warmup',
+    String(warmup),
+    '--calls',
+    String(calls),
+    '--expect',
+    String(expectMessages),
+    '--address',
+    target.address,
+    '--cert-dir',
+    target.certDir,
+  ];
   return spawnJson(process.execPath, argv, env, timeoutMs);
 }
 
 const rotate = <T>(xs: readonly T[], k: number): T[] => xs.map((_, i) => xs[(i + k) % xs.length]);
 
 function describe(r: WorkerResult): string {
-  if (r.mode === 'heap') return `${Math.round(r.callsPerSec)} calls/s, heap ${(r.heap!.beforeBytes / 2 ** 20).toFixed(2)} → ${(r.heap!.afterBytes / 2 ** 20).toFixed(2)} MB`;
+  if (r.mode === 'heap')
+    return `${Math.round(r.callsPerSec)} calls/s, heap ${(r.heap!.beforeBytes / 2 ** 20).toFixed(2)} → ${(r.heap!.afterBytes / 2 ** 20).toFixed(2)} MB`;
   if (r.mode === 'cold') return `p50 ${r.p50Ms.toFixed(1)} ms, first ${r.cold!.firstMs.toFixed(1)} ms`;
   const msgs = r.messagesPerSec ? `, ${Math.round(r.messagesPerSec)} msg/s` : '';
   return `${Math.round(r.callsPerSec)} calls/s${msgs}, p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, ${Math.round(r.cpuUsPerCall)} µs CPU/call${r.errors ? `, ${r.errors} errors (${r.firstError})` : ''}`;
@@ -184,7 +268,11 @@ function describe(r: WorkerResult): string {
 async function waitIdle(minutes: number): Promise<void> {
   const until = Date.now() + minutes * 60_000;
   while (loadavg()[0] > 1.5 && Date.now() < until) {
-    log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} > 1.5: waiting for the machine to be idle…`);
+    log(
+      `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} > 1.5: waiting for the machine to be idle…`,
+    );
     await sleep(30_000);
   }
 }
@@ -193,10 +281,15 @@ async function buildGo(): Promise<string | undefined> {
   mkdirSync(TMP, { recursive: true });
   const out = join(TMP, 'pantry-load');
   try {
-    await run(process.env.GO ?? 'go', ['build', '-trimpath', '-o', out, './cmd/pantry-load'], { cwd: join(ROOT, 'server'), env: { ...process.env, CGO_ENABLED: '0' } });
+    await run(process.env.GO ?? 'go', ['build', '-trimpath', '-o', out, './cmd/pantry-load'], {
+      cwd: join(ROOT, 'server'),
+      env: { ...process.env, CGO_ENABLED: '0' },
+    });
     return out;
   } catch (err) {
-    log(`the Go load client could not be built (${(err as { stderr?: string }).stderr?.trim() || err}); running without it`);
+    log(
+      `the Go load client could not be built (${(err as { stderr?: string }).stderr?.trim() || err}); running without it`,
+    );
     return undefined;
   }
 }
@@ -231,7 +324,16 @@ async function seed(n: number): Promise<number> {
         while (next < n) {
           const i = next++;
           const bestBefore = new Date(today + ((i % 28) + 1) * 86_400_000).toISOString().slice(0, 10);
-          await client.foodStorage.addFood({ food: { name: `bench food ${i}`, quantity: 1 + (i % 12), unit: 'can', category: Category.CATEGORY_CANNED, bestBefore, location: 'bench shelf' } });
+          await client.foodStorage.addFood({
+            food: {
+              name: `bench food ${i}`,
+              quantity: 1 + (i % 12),
+              unit: 'can',
+              category: Category.CATEGORY_CANNED,
+              bestBefore,
+              location: 'bench shelf',
+            },
+          });
         }
       }),
     );
@@ -239,7 +341,9 @@ async function seed(n: number): Promise<number> {
     if (foods.length !== PAGE_SIZE) throw new Error(`after seeding, ListFoods returned ${foods.length} foods`);
     let m = 0;
     for await (const _ of client.foodStorage.watchExpiringFoods({ withinDays: WITHIN_DAYS })) m++;
-    log(`seeded ${n} foods in ${((performance.now() - t0) / 1000).toFixed(1)} s; WatchExpiringFoods({withinDays: ${WITHIN_DAYS}}) streams ${m} messages`);
+    log(
+      `seeded ${n} foods in ${((performance.now() - t0) / 1000).toFixed(1)} s; WatchExpiringFoods({withinDays: ${WITHIN_DAYS}}) streams ${m} messages`,
+    );
     return m;
   } finally {
     client.close();
@@ -257,8 +361,12 @@ function rereport(name: string): void {
     report.profile.summaries = report.profile.summaries.map((old) => {
       const dir = join(TMP, 'prof', report.name, old.client);
       const r = report.profile!.results.find((x) => x.client === old.client);
-      const main = existsSync(dir) ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0') : undefined;
-      return main && r ? summarizeProfile(join(dir, main), old.client, r.windowUs, r.calls, join(dir, 'source-maps.json')) : old;
+      const main = existsSync(dir)
+        ? readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0')
+        : undefined;
+      return main && r
+        ? summarizeProfile(join(dir, main), old.client, r.windowUs, r.calls, join(dir, 'source-maps.json'))
+        : old;
     });
   }
   writeOutputs(report);
@@ -268,7 +376,12 @@ function rereport(name: string): void {
 /** Writes <name>.json, <name>.md and the chart; a full run under the default name also refreshes bench/README.md. */
 function writeOutputs(report: BenchReport): string {
   mkdirSync(RESULTS, { recursive: true });
-  const chartName = report.name === 'latest' ? 'chart.svg' : report.name === 'latest-quick' ? 'chart-quick.svg' : `chart-${report.name}.svg`;
+  const chartName =
+    report.name === 'latest'
+      ? 'chart.svg'
+      : report.name === 'latest-quick'
+        ? 'chart-quick.svg'
+        : `chart-${report.name}.svg`;
   /** Committed results name no path of this machine (error messages may carry some). */
   const tmpPaths = new RegExp(`(^|[\\s"'(=:])${tmpdir().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/[^\\s"')]*`, 'g');
   const scrub = (text: string) => text.split(`${ROOT}/`).join('').split(ROOT).join('.').replace(tmpPaths, '$1<tmp>');
@@ -299,7 +412,9 @@ function writeOutputs(report: BenchReport): string {
         resultsTable(report),
         streamTable(report) ? `#### Server stream (10,000 messages)\n\n${streamTable(report)}` : '',
         coldTable(report) ? `#### Cold path\n\n${coldTable(report)}` : '',
-        heapTable(report) ? `#### Heap after ${report.config.heapCalls.toLocaleString('en-US')} calls and a forced GC\n\n${heapTable(report)}` : '',
+        heapTable(report)
+          ? `#### Heap after ${report.config.heapCalls.toLocaleString('en-US')} calls and a forced GC\n\n${heapTable(report)}`
+          : '',
         profileSection(report) ? `#### Where the time goes\n\n${profileSection(report)}` : '',
       ].join('\n');
       writeFileSync(readme, `${text.slice(0, i + start.length)}\n${scrub(body)}\n${text.slice(j)}`);
@@ -318,19 +433,40 @@ if (args['from-json']) {
 const started = Date.now();
 // What was measured: the commit, and how many files of src/ differed from it when the run started.
 const commit = await versionOf('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']);
-const srcUncommitted = (await versionOf('git', ['-C', ROOT, '--no-optional-locks', 'status', '--porcelain', '--', 'src']))?.split('\n').filter(Boolean).length;
+const srcUncommitted = (
+  await versionOf('git', ['-C', ROOT, '--no-optional-locks', 'status', '--porcelain', '--', 'src'])
+)
+  ?.split('\n')
+  .filter(Boolean).length;
 if (args['wait-idle']) await waitIdle(Number(args['wait-idle']));
 const loadBefore = loadavg();
-if (loadBefore[0] > 1.5) log(`warning: load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}: other work is running, figures will be lower and noisier`);
+if (loadBefore[0] > 1.5)
+  log(
+    `warning: load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}: other work is running, figures will be lower and noisier`,
+  );
 
 const cellSeconds = (config.warmup + config.seconds + 0.7) * cells.length * clients.length * config.rounds;
-log(`${quick ? 'quick' : 'full'} benchmark: ${clients.length} clients × ${cells.length} cells × ${config.rounds} rounds, ${config.warmup} s + ${config.seconds} s each: about ${Math.round(cellSeconds / 60)} min for the cells${config.heapCalls ? ` plus the heap check (${config.heapCalls} calls per client)` : ''}${config.profile ? ' and the profiles' : ''}`);
+log(
+  `${quick ? 'quick' : 'full'} benchmark: ${clients.length} clients × ${cells.length} cells × ${config.rounds} rounds, ${config.warmup} s + ${config.seconds} s each: about ${Math.round(cellSeconds / 60)} min for the cells${config.heapCalls ? ` plus the heap check (${config.heapCalls} calls per client)` : ''}${config.profile ? ' and the profiles' : ''}`,
+);
 
 goBinary = clients.includes('go') ? await buildGo() : undefined;
 if (clients.includes('pantry-dist')) {
   const dist = join(ROOT, PANTRY_DIST_DIR);
   rmSync(dist, { recursive: true, force: true });
-  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--outDir', dist, '--declaration', 'false'], { cwd: ROOT });
+  await run(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      'tsconfig.json',
+      '--outDir',
+      dist,
+      '--declaration',
+      'false',
+    ],
+    { cwd: ROOT },
+  );
   log(`pantry-dist: @pantry/client built with tsc into ${PANTRY_DIST_DIR}`);
 }
 const activeClients = clients.filter((c) => c !== 'go' || goBinary);
@@ -355,10 +491,14 @@ try {
         const rec: RunRecord = { round, client, workload: cell.workload, concurrency: cell.concurrency };
         try {
           rec.result = await runJob({ client, workload: cell.workload, concurrency: cell.concurrency });
-          log(`[round ${round + 1}/${config.rounds}] ${cell.workload} c=${cell.concurrency} ${client}: ${describe(rec.result)}`);
+          log(
+            `[round ${round + 1}/${config.rounds}] ${cell.workload} c=${cell.concurrency} ${client}: ${describe(rec.result)}`,
+          );
         } catch (err) {
           rec.error = (err as Error).message;
-          log(`[round ${round + 1}/${config.rounds}] ${cell.workload} c=${cell.concurrency} ${client}: FAILED ${rec.error}`);
+          log(
+            `[round ${round + 1}/${config.rounds}] ${cell.workload} c=${cell.concurrency} ${client}: FAILED ${rec.error}`,
+          );
         }
         runs.push(rec);
       }
@@ -382,7 +522,12 @@ try {
     for (const client of quick && !args.clients ? activeClients.filter((c) => c === 'pantry') : activeClients) {
       const rec: RunRecord = { round: 0, client, workload: 'heap', concurrency: config.heapConcurrency };
       try {
-        rec.result = await runJob({ client, workload: 'heap', concurrency: config.heapConcurrency, calls: config.heapCalls });
+        rec.result = await runJob({
+          client,
+          workload: 'heap',
+          concurrency: config.heapConcurrency,
+          calls: config.heapCalls,
+        });
         log(`heap ${client}: ${describe(rec.result)}`);
       } catch (err) {
         rec.error = (err as Error).message;
@@ -392,7 +537,9 @@ try {
     }
   }
   if (config.profile) {
-    const profiled = (['raw', 'raw-deadline', 'pantry', 'pantry-dist', 'pantry-trace'] as NodeClientName[]).filter((c) => activeClients.includes(c));
+    const profiled = (['raw', 'raw-deadline', 'pantry', 'pantry-dist', 'pantry-trace'] as NodeClientName[]).filter(
+      (c) => activeClients.includes(c),
+    );
     const summaries = [];
     const results = [];
     for (const client of profiled) {
@@ -400,7 +547,12 @@ try {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       try {
-        const r = await runJob({ client, workload: profileCell.workload, concurrency: profileCell.concurrency, profileDir: dir });
+        const r = await runJob({
+          client,
+          workload: profileCell.workload,
+          concurrency: profileCell.concurrency,
+          profileDir: dir,
+        });
         const main = readdirSync(dir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0');
         if (!main) throw new Error('no profile of the main thread was written');
         summaries.push(summarizeProfile(join(dir, main), client, r.windowUs, r.calls, join(dir, 'source-maps.json')));
@@ -410,7 +562,14 @@ try {
         log(`profile ${client}: FAILED ${(err as Error).message}`);
       }
     }
-    if (summaries.length) profile = { workload: profileCell.workload, concurrency: profileCell.concurrency, seconds: config.seconds, summaries, results };
+    if (summaries.length)
+      profile = {
+        workload: profileCell.workload,
+        concurrency: profileCell.concurrency,
+        seconds: config.seconds,
+        summaries,
+        results,
+      };
   }
 } finally {
   await stack.stop();
@@ -419,10 +578,21 @@ try {
 // ------------------------------------------------------------------ report
 
 const nodeClientsRun = activeClients.filter((c) => (NODE_CLIENTS as readonly string[]).includes(c));
-notes.push('`pantry` and `pantry-trace` run src/ through tsx, as the tests do: esbuild (keepNames) adds a `__name` call per closure created, which the published tsc build has not; `--clients …,pantry-dist` measures that build.');
-if (nodeClientsRun.includes('connect')) notes.push('connect-node is 2.1.2, the last release whose `engines` allows Node 20 (2.2 needs Node ≥ 22); used with its defaults: no timeout, no retries.');
-if (nodeClientsRun.includes('nice-grpc')) notes.push('nice-grpc: `createClientFactory().use(retryMiddleware).use(deadlineMiddleware)`, default call options `deadline: 10000`, `retryMaxAttempts: 3` on `UNAVAILABLE` (retries only methods the proto marks safe) — the same policy as @pantry/client’s defaults. Raw grpc-js runs without a deadline (its default).');
-if (loadBefore[0] > 1.5) notes.push(`The machine was busy when the run started (load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}): absolute figures are low; ratios within a round still compare.`);
+notes.push(
+  '`pantry` and `pantry-trace` run src/ through tsx, as the tests do: esbuild (keepNames) adds a `__name` call per closure created, which the published tsc build has not; `--clients …,pantry-dist` measures that build.',
+);
+if (nodeClientsRun.includes('connect'))
+  notes.push(
+    'connect-node is 2.1.2, the last release whose `engines` allows Node 20 (2.2 needs Node ≥ 22); used with its defaults: no timeout, no retries.',
+  );
+if (nodeClientsRun.includes('nice-grpc'))
+  notes.push(
+    'nice-grpc: `createClientFactory().use(retryMiddleware).use(deadlineMiddleware)`, default call options `deadline: 10000`, `retryMaxAttempts: 3` on `UNAVAILABLE` (retries only methods the proto marks safe) — the same policy as @pantry/client’s defaults. Raw grpc-js runs without a deadline (its default).',
+  );
+if (loadBefore[0] > 1.5)
+  notes.push(
+    `The machine was busy when the run started (load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}): absolute figures are low; ratios within a round still compare.`,
+  );
 
 const summary = summarize(runs, activeClients, cells);
 const report: BenchReport = {
@@ -464,4 +634,6 @@ const report: BenchReport = {
 
 writeOutputs(report);
 log(`\n${targetsTable(report)}`);
-log(`wrote ${['json', 'md'].map((e) => relative(ROOT, join(RESULTS, `${config.name}.${e}`))).join(', ')} and the chart in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+log(
+  `wrote ${['json', 'md'].map((e) => relative(ROOT, join(RESULTS, `${config.name}.${e}`))).join(', ')} and the chart in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+);

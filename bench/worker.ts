@@ -14,7 +14,15 @@ import { findSourceMap } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { makeClient, NODE_CLIENTS, preload, PAGE_SIZE, type BenchClient, type NodeClientName, type Target } from './clients.js';
+import {
+  makeClient,
+  NODE_CLIENTS,
+  preload,
+  PAGE_SIZE,
+  type BenchClient,
+  type NodeClientName,
+  type Target,
+} from './clients.js';
 import { LatencySample } from './stats.js';
 
 export interface WorkerResult {
@@ -63,7 +71,8 @@ const client = values.client as NodeClientName;
 const workload = values.workload as Workload;
 if (!NODE_CLIENTS.includes(client)) fail(`--client must be one of ${NODE_CLIENTS.join(', ')}`);
 if (!WORKLOADS.includes(workload)) fail(`--workload must be one of ${WORKLOADS.join(', ')}`);
-if (!values.address || !values['cert-dir']) fail('--address and --cert-dir (or BENCH_ADDRESS and BENCH_CERT_DIR) are required');
+if (!values.address || !values['cert-dir'])
+  fail('--address and --cert-dir (or BENCH_ADDRESS and BENCH_CERT_DIR) are required');
 const target: Target = { address: values.address!, certDir: values['cert-dir']! };
 const concurrency = positive(values.concurrency!, 'concurrency');
 const seconds = Number(values.seconds);
@@ -95,7 +104,8 @@ function operation(c: BenchClient, w: Workload): () => Promise<number> {
     case 'list':
       return async () => {
         const n = await c.list();
-        if (n !== PAGE_SIZE) throw new Error(`ListFoods returned ${n} foods, want ${PAGE_SIZE} (seed the server first)`);
+        if (n !== PAGE_SIZE)
+          throw new Error(`ListFoods returned ${n} foods, want ${PAGE_SIZE} (seed the server first)`);
         return 1;
       };
     case 'stream':
@@ -113,7 +123,22 @@ function operation(c: BenchClient, w: Workload): () => Promise<number> {
 }
 
 function base(mode: WorkerResult['mode']): WorkerResult {
-  return { client, workload: workload === 'heap' ? 'hello' : workload, mode, concurrency, seconds: 0, calls: 0, errors: 0, callsPerSec: 0, p50Ms: 0, p99Ms: 0, meanMs: 0, cpuUsPerCall: 0, peakRssKb: 0, runtime: process.version };
+  return {
+    client,
+    workload: workload === 'heap' ? 'hello' : workload,
+    mode,
+    concurrency,
+    seconds: 0,
+    calls: 0,
+    errors: 0,
+    callsPerSec: 0,
+    p50Ms: 0,
+    p99Ms: 0,
+    meanMs: 0,
+    cpuUsPerCall: 0,
+    peakRssKb: 0,
+    runtime: process.version,
+  };
 }
 
 async function throughput(): Promise<WorkerResult> {
@@ -164,8 +189,20 @@ async function throughput(): Promise<WorkerResult> {
   c.close();
   const s = lat.summary();
   const r = base('throughput');
-  Object.assign(r, { seconds: elapsed, calls: done, errors, firstError, callsPerSec: done / elapsed, p50Ms: s.p50, p99Ms: s.p99, meanMs: s.mean, cpuUsPerCall: done ? cpu / done : 0, windowUs: [w0, w1] });
-  if (workload === 'stream') Object.assign(r, { messages, messagesPerSec: messages / elapsed, cpuUsPerMessage: messages ? cpu / messages : 0 });
+  Object.assign(r, {
+    seconds: elapsed,
+    calls: done,
+    errors,
+    firstError,
+    callsPerSec: done / elapsed,
+    p50Ms: s.p50,
+    p99Ms: s.p99,
+    meanMs: s.mean,
+    cpuUsPerCall: done ? cpu / done : 0,
+    windowUs: [w0, w1],
+  });
+  if (workload === 'stream')
+    Object.assign(r, { messages, messagesPerSec: messages / elapsed, cpuUsPerMessage: messages ? cpu / messages : 0 });
   return r;
 }
 
@@ -199,7 +236,18 @@ async function cold(): Promise<WorkerResult> {
   const cpu = cpuUs() - cpu0;
   const s = lat.summary();
   const r = base('cold');
-  return Object.assign(r, { seconds: elapsed, calls: lat.count, errors, firstError, callsPerSec: lat.count / elapsed, p50Ms: s.p50, p99Ms: s.p99, meanMs: s.mean, cpuUsPerCall: lat.count ? cpu / lat.count : 0, cold: { iterations: calls, firstMs } });
+  return Object.assign(r, {
+    seconds: elapsed,
+    calls: lat.count,
+    errors,
+    firstError,
+    callsPerSec: lat.count / elapsed,
+    p50Ms: s.p50,
+    p99Ms: s.p99,
+    meanMs: s.mean,
+    cpuUsPerCall: lat.count ? cpu / lat.count : 0,
+    cold: { iterations: calls, firstMs },
+  });
 }
 
 async function settledHeap(): Promise<number> {
@@ -248,7 +296,15 @@ async function heap(): Promise<WorkerResult> {
   const after = await settledHeap();
   c.close();
   const r = base('heap');
-  return Object.assign(r, { seconds: elapsed, calls: ok, errors, firstError, callsPerSec: ok / elapsed, cpuUsPerCall: ok ? cpu / ok : 0, heap: { calls: ok, beforeBytes: before, afterBytes: after, growthBytes: after - before } });
+  return Object.assign(r, {
+    seconds: elapsed,
+    calls: ok,
+    errors,
+    firstError,
+    callsPerSec: ok / elapsed,
+    cpuUsPerCall: ok ? cpu / ok : 0,
+    heap: { calls: ok, beforeBytes: before, afterBytes: after, growthBytes: after - before },
+  });
 }
 
 /**
@@ -274,7 +330,9 @@ try {
   result = await (workload === 'cold' ? cold() : workload === 'heap' ? heap() : throughput());
 } catch (err) {
   // One line the runner shows: what failed, not where.
-  process.stderr.write(`worker: ${client} ${workload} c=${concurrency} failed: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`);
+  process.stderr.write(
+    `worker: ${client} ${workload} c=${concurrency} failed: ${String((err as Error)?.message ?? err).split('\n')[0]}\n`,
+  );
   process.exit(1);
 }
 result.peakRssKb = process.resourceUsage().maxRSS;

@@ -10,10 +10,38 @@ const { message } = await client.hello.hello({ name: 'pantry' });
 console.log(`👋 ${message}  (via ${client.address}, mutual TLS)`);
 
 const stock = [
-  { name: '保存水 2L', category: Category.CATEGORY_WATER, quantity: 6, unit: 'bottle', bestBefore: day(400), location: '玄関の収納' },
-  { name: 'アルファ米 五目ごはん', category: Category.CATEGORY_STAPLE, quantity: 10, unit: 'pack', bestBefore: day(20), location: 'パントリー' },
-  { name: 'サバ缶', category: Category.CATEGORY_CANNED, quantity: 4, unit: 'can', bestBefore: day(9), location: 'パントリー' },
-  { name: 'レトルトカレー', category: Category.CATEGORY_RETORT, quantity: 5, unit: 'pouch', bestBefore: day(90), location: 'パントリー' },
+  {
+    name: '保存水 2L',
+    category: Category.CATEGORY_WATER,
+    quantity: 6,
+    unit: 'bottle',
+    bestBefore: day(400),
+    location: '玄関の収納',
+  },
+  {
+    name: 'アルファ米 五目ごはん',
+    category: Category.CATEGORY_STAPLE,
+    quantity: 10,
+    unit: 'pack',
+    bestBefore: day(20),
+    location: 'パントリー',
+  },
+  {
+    name: 'サバ缶',
+    category: Category.CATEGORY_CANNED,
+    quantity: 4,
+    unit: 'can',
+    bestBefore: day(9),
+    location: 'パントリー',
+  },
+  {
+    name: 'レトルトカレー',
+    category: Category.CATEGORY_RETORT,
+    quantity: 5,
+    unit: 'pouch',
+    bestBefore: day(90),
+    location: 'パントリー',
+  },
 ];
 console.log('\n📦 Adding stock');
 const ids: Record<string, string> = {};

@@ -8,7 +8,8 @@ import { startPantryStack, type PantryStack } from '@pantry/client/testing';
 
 const quickstart = fileURLToPath(new URL('./quickstart.ts', import.meta.url));
 const runQuickstart = (env: NodeJS.ProcessEnv) =>
-  spawnSync(process.execPath, ['--import', 'tsx', quickstart], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+  spawnSync(process.execPath, ['--import', 'tsx', quickstart], { stdio: 'inherit', env: { ...process.env, ...env } })
+    .status ?? 1;
 
 if (process.env.PANTRY_ADDRESS) {
   console.log(`Running the quickstart against ${process.env.PANTRY_ADDRESS}`);
@@ -17,7 +18,9 @@ if (process.env.PANTRY_ADDRESS) {
 
 let stack: PantryStack;
 try {
-  console.log('Starting the Go reference server behind Envoy with mutual TLS (building and installing them first if needed)…');
+  console.log(
+    'Starting the Go reference server behind Envoy with mutual TLS (building and installing them first if needed)…',
+  );
   stack = await startPantryStack({ runtime: 'process' }).catch(async (err: Error) => {
     console.log(`Envoy did not start (${err.message.split('\n')[0]}); the server takes mutual TLS itself instead.`);
     return startPantryStack({ runtime: 'process', proxy: 'none' });

@@ -16,8 +16,15 @@ export type { CallOptions } from './pipeline/call-options.js';
 export { PantryError, type PantryErrorInit } from './errors/pantry-error.js';
 export { Code, codeName, type CodeName } from './errors/code.js';
 export {
-  composeInterceptors, type Interceptor, type CallFn, type CallRequest, type CallResponse,
-  type UnaryRequest, type ServerStreamRequest, type UnaryResponse, type ServerStreamResponse,
+  composeInterceptors,
+  type Interceptor,
+  type CallFn,
+  type CallRequest,
+  type CallResponse,
+  type UnaryRequest,
+  type ServerStreamRequest,
+  type UnaryResponse,
+  type ServerStreamResponse,
 } from './pipeline/interceptor.js';
 export type { MethodInfo, Idempotency, CallKind } from './schema/method-info.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry/policy.js';
@@ -32,7 +39,18 @@ export { Metadata } from '@grpc/grpc-js';
 export { HelloRequest, HelloResponse } from './generated/hello/v1/hello.js';
 export { Category, Food } from './generated/pantry/v1/food.js';
 export {
-  AddFoodRequest, AddFoodResponse, GetFoodRequest, GetFoodResponse, ListFoodsRequest, ListFoodsResponse,
-  UpdateFoodRequest, UpdateFoodResponse, ConsumeFoodRequest, ConsumeFoodResponse, DeleteFoodRequest, DeleteFoodResponse,
-  WatchExpiringFoodsRequest, WatchExpiringFoodsResponse,
+  AddFoodRequest,
+  AddFoodResponse,
+  GetFoodRequest,
+  GetFoodResponse,
+  ListFoodsRequest,
+  ListFoodsResponse,
+  UpdateFoodRequest,
+  UpdateFoodResponse,
+  ConsumeFoodRequest,
+  ConsumeFoodResponse,
+  DeleteFoodRequest,
+  DeleteFoodResponse,
+  WatchExpiringFoodsRequest,
+  WatchExpiringFoodsResponse,
 } from './generated/pantry/v1/food_storage_service.js';

@@ -40,7 +40,11 @@ export function leaksKey(text: string, keyPem: string): boolean {
  * `execFile` as a promise whose output (stdout and stderr, on success and on failure) must carry no
  * secret: a CLI run by a test is scanned like everything the tests print.
  */
-export async function execScanned(file: string, args: string[], options: ExecFileOptions = {}): Promise<{ stdout: string; stderr: string }> {
+export async function execScanned(
+  file: string,
+  args: string[],
+  options: ExecFileOptions = {},
+): Promise<{ stdout: string; stderr: string }> {
   const check = (out: { stdout?: unknown; stderr?: unknown }) => {
     const hits = secretsIn(`${out.stdout ?? ''}${out.stderr ?? ''}`);
     if (hits.length) throw new Error(`the output of ${file} matched secret pattern(s) ${hits.join(', ')}`);

@@ -18,17 +18,37 @@ export const SAMPLE = join(PACKAGE_ROOT, 'examples', 'python', 'sample.py');
 export async function pythonWithGrpc(stubsDir: string): Promise<string> {
   if (!existsSync(PY)) {
     await run('python3', ['-m', 'venv', VENV]);
-    await run(join(VENV, 'bin', 'pip'), ['install', '-q', '-r', join(PACKAGE_ROOT, 'examples', 'python', 'requirements.txt')], { maxBuffer: 16 << 20 });
+    await run(
+      join(VENV, 'bin', 'pip'),
+      ['install', '-q', '-r', join(PACKAGE_ROOT, 'examples', 'python', 'requirements.txt')],
+      { maxBuffer: 16 << 20 },
+    );
   }
   await mkdir(stubsDir, { recursive: true });
-  await run(PY, ['-m', 'grpc_tools.protoc', '-I', join(PACKAGE_ROOT, 'proto'), `--python_out=${stubsDir}`, `--grpc_python_out=${stubsDir}`, 'hello/v1/hello.proto']);
+  await run(PY, [
+    '-m',
+    'grpc_tools.protoc',
+    '-I',
+    join(PACKAGE_ROOT, 'proto'),
+    `--python_out=${stubsDir}`,
+    `--grpc_python_out=${stubsDir}`,
+    'hello/v1/hello.proto',
+  ]);
   return PY;
 }
 
 /** Runs the article's sample.py; resolves with its exit code and output. */
-export async function runSample(python: string, stubsDir: string, env: Record<string, string>, name = 'python'): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runSample(
+  python: string,
+  stubsDir: string,
+  env: Record<string, string>,
+  name = 'python',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(python, [SAMPLE, name], { env: { ...process.env, PANTRY_PY_STUBS: stubsDir, ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await run(python, [SAMPLE, name], {
+      env: { ...process.env, PANTRY_PY_STUBS: stubsDir, ...env },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -19,7 +19,12 @@ const SERVICES: Array<[keyof ReturnType<typeof createClient> & ('hello' | 'foodS
  * @example
  * await callMethod('hello.v1.HelloService/Hello', '{"name":"pantry"}', { address, certDir }, console.log);
  */
-export async function callMethod(target: string, json: string, options: ClientOptions, write: (line: string) => void): Promise<void> {
+export async function callMethod(
+  target: string,
+  json: string,
+  options: ClientOptions,
+  write: (line: string) => void,
+): Promise<void> {
   const [serviceName, methodName] = target.replace(/^\//, '').split('/');
   const found = SERVICES.find(([, s]) => s.fullName === serviceName || s.name === serviceName);
   const method = found && Object.entries(found[1].methods).find(([, m]) => m.name === methodName);
@@ -31,12 +36,18 @@ export async function callMethod(target: string, json: string, options: ClientOp
   try {
     request = JSON.parse(json || '{}');
   } catch (err) {
-    throw configError(Code.INVALID_ARGUMENT, `the request is not JSON: ${(err as Error).message}`, `e.g. '{"food": {"name": "サバ缶", "quantity": 3}}'`);
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `the request is not JSON: ${(err as Error).message}`,
+      `e.g. '{"food": {"name": "サバ缶", "quantity": 3}}'`,
+    );
   }
   const [key, def] = method;
   const message = def.requestType.fromJSON(request);
   await using client = createClient(options);
-  const fn = (client[found[0]] as unknown as Record<string, (r: unknown) => Promise<unknown> | AsyncIterable<unknown>>)[key];
+  const fn = (client[found[0]] as unknown as Record<string, (r: unknown) => Promise<unknown> | AsyncIterable<unknown>>)[
+    key
+  ];
   const result = fn(message);
   if (def.responseStream) {
     for await (const m of result as AsyncIterable<unknown>) write(JSON.stringify(def.responseType.toJSON(m)));

@@ -45,25 +45,42 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'doctor' || command === 'call') {
     const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: CONNECTION });
-    const options = { address: values.address, certDir: values['cert-dir'], ca: values.ca, cert: values.cert, key: values.key, serverName: values['server-name'] };
-    for (const k of Object.keys(options) as Array<keyof typeof options>) if (options[k] === undefined) delete options[k];
+    const options = {
+      address: values.address,
+      certDir: values['cert-dir'],
+      ca: values.ca,
+      cert: values.cert,
+      key: values.key,
+      serverName: values['server-name'],
+    };
+    for (const k of Object.keys(options) as Array<keyof typeof options>)
+      if (options[k] === undefined) delete options[k];
     if (command === 'doctor') {
       const { runDoctor } = await import('../doctor/doctor.js');
       const { renderReport } = await import('../doctor/report.js');
       const report = await runDoctor(options);
-      process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, !!process.stdout.isTTY));
+      process.stdout.write(
+        values.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report, !!process.stdout.isTTY),
+      );
       return report.ok ? 0 : 1;
     }
-    if (positionals.length < 1) return usage('call needs a method, e.g. call hello.v1.HelloService/Hello \'{"name":"pantry"}\'');
+    if (positionals.length < 1)
+      return usage('call needs a method, e.g. call hello.v1.HelloService/Hello \'{"name":"pantry"}\'');
     const { callMethod } = await import('./call-command.js');
     await callMethod(positionals[0], positionals[1] ?? '{}', options, (line) => process.stdout.write(`${line}\n`));
     return 0;
   }
   if (command === 'dev-certs') {
-    const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { 'server-name': { type: 'string', multiple: true } } });
+    const { positionals, values } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { 'server-name': { type: 'string', multiple: true } },
+    });
     if (positionals.length !== 1) return usage('dev-certs needs one directory');
     const { writeDevCertificates } = await import('../testing/dev-certificates.js').catch((err) => {
-      throw new Error(`dev-certs needs the optional dependencies @peculiar/x509 and reflect-metadata (npm i -D @peculiar/x509 reflect-metadata): ${(err as Error).message}`);
+      throw new Error(
+        `dev-certs needs the optional dependencies @peculiar/x509 and reflect-metadata (npm i -D @peculiar/x509 reflect-metadata): ${(err as Error).message}`,
+      );
     });
     const certs = await writeDevCertificates(positionals[0], { serverNames: values['server-name'] });
     process.stdout.write(`wrote ca.crt, client.crt, client.key, server.crt, server.key to ${certs.dir}\n`);

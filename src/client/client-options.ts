@@ -56,9 +56,28 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
 
 // Every key of ClientOptions, once: `satisfies` fails the build when a key is missing or extra.
 const KEYS = {
-  address: true, serverName: true, insecure: true, deadlineMs: true, streamDeadlineMs: true, methodDeadlineMs: true, retry: true, retryThrottle: true,
-  interceptors: true, attemptInterceptors: true, watchCertificates: true, certificateRefreshMs: true, channelOptions: true, env: true, ca: true, cert: true,
-  key: true, certDir: true, trace: true, verbosity: true, logger: true, redactKeys: true,
+  address: true,
+  serverName: true,
+  insecure: true,
+  deadlineMs: true,
+  streamDeadlineMs: true,
+  methodDeadlineMs: true,
+  retry: true,
+  retryThrottle: true,
+  interceptors: true,
+  attemptInterceptors: true,
+  watchCertificates: true,
+  certificateRefreshMs: true,
+  channelOptions: true,
+  env: true,
+  ca: true,
+  cert: true,
+  key: true,
+  certDir: true,
+  trace: true,
+  verbosity: true,
+  logger: true,
+  redactKeys: true,
 } as const satisfies Record<keyof ClientOptions, true>;
 
 /**

@@ -53,11 +53,25 @@ export interface ClientConfig {
   readonly certificateRefreshMs: number;
   /** The caller's grpc-js channel options (checked); the channel adds the SDK's around them. */
   readonly channelOptions: Readonly<Partial<ChannelOptions>>;
-  readonly tls: { readonly ca?: PemInput; readonly cert?: PemInput; readonly key?: PemInput; readonly certDir?: string };
-  readonly trace: { readonly trace?: string | readonly string[]; readonly verbosity?: Verbosity; readonly logger?: Logger };
+  readonly tls: {
+    readonly ca?: PemInput;
+    readonly cert?: PemInput;
+    readonly key?: PemInput;
+    readonly certDir?: string;
+  };
+  readonly trace: {
+    readonly trace?: string | readonly string[];
+    readonly verbosity?: Verbosity;
+    readonly logger?: Logger;
+  };
   readonly env: NodeJS.ProcessEnv;
   /** Where each resolved setting came from. */
-  readonly sources: Readonly<Record<'address' | 'serverName' | 'deadlineMs' | 'streamDeadlineMs' | 'certificateRefreshMs' | 'retry' | 'retryThrottle', ConfigSource>>;
+  readonly sources: Readonly<
+    Record<
+      'address' | 'serverName' | 'deadlineMs' | 'streamDeadlineMs' | 'certificateRefreshMs' | 'retry' | 'retryThrottle',
+      ConfigSource
+    >
+  >;
 }
 
 /**
@@ -70,33 +84,72 @@ export interface ClientConfig {
  * config.address.target  // 'pantry:443'
  * config.sources.address // 'env GRPC_SERVER_ADDRESS'
  */
-export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = options.env ?? process.env): ClientConfig {
+export function resolveConfig(
+  options: ClientOptions,
+  env: NodeJS.ProcessEnv = options.env ?? process.env,
+): ClientConfig {
   for (const key of Object.keys(options)) {
-    if (!CLIENT_OPTION_KEYS.has(key)) throw configError(Code.INVALID_ARGUMENT, `createClient: unknown option "${key}"`, `known options: ${[...CLIENT_OPTION_KEYS].join(', ')}`);
+    if (!CLIENT_OPTION_KEYS.has(key))
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `createClient: unknown option "${key}"`,
+        `known options: ${[...CLIENT_OPTION_KEYS].join(', ')}`,
+      );
   }
   const o = options;
   const [rawAddress, addressFrom] = pick(o.address, 'address', env, 'PANTRY_ADDRESS', 'GRPC_SERVER_ADDRESS');
-  if (rawAddress === undefined) throw configError(Code.INVALID_ARGUMENT, 'no address given', 'pass createClient("host:port", certDir) or set PANTRY_ADDRESS');
+  if (rawAddress === undefined)
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      'no address given',
+      'pass createClient("host:port", certDir) or set PANTRY_ADDRESS',
+    );
   const address = parseAddress(rawAddress, addressFrom);
   const [serverName, serverNameFrom] = pick(o.serverName, 'serverName', env, 'PANTRY_SERVER_NAME');
   if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+$/.test(serverName))) {
-    throw configError(Code.INVALID_ARGUMENT, `serverName "${String(serverName)}" (${serverNameFrom}) is not a DNS name`);
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `serverName "${String(serverName)}" (${serverNameFrom}) is not a DNS name`,
+    );
   }
 
   const optionDeadline = positiveMs(o.deadlineMs, 'option deadlineMs');
-  const envDeadline = optionDeadline === undefined ? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') : undefined;
+  const envDeadline =
+    optionDeadline === undefined ? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') : undefined;
   const streamDeadlineMs = positiveMs(o.streamDeadlineMs, 'option streamDeadlineMs');
   const refreshMs = positiveMs(o.certificateRefreshMs, 'option certificateRefreshMs');
-  const methodDeadlineMs = Object.freeze(resolveMethodDeadlines(o.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs));
+  const methodDeadlineMs = Object.freeze(
+    resolveMethodDeadlines(o.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs),
+  );
   const retry = resolveRetryPolicy(o.retry, DEFAULT_RETRY, 'option retry');
-  const throttle = o.retryThrottle === false ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 }) : rangeChecked(() => new RetryThrottle(o.retryThrottle || {}));
+  const throttle =
+    o.retryThrottle === false
+      ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 })
+      : rangeChecked(() => new RetryThrottle(o.retryThrottle || {}));
   const interceptors = functions(o.interceptors, 'interceptors');
   const attemptInterceptors = functions(o.attemptInterceptors, 'attemptInterceptors');
   const redactKeys = o.redactKeys ?? [];
-  if (!Array.isArray(redactKeys) || !redactKeys.every((k) => typeof k === 'string' && k.length > 0)) throw configError(Code.INVALID_ARGUMENT, 'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)');
-  if (o.insecure !== undefined && typeof o.insecure !== 'boolean') throw configError(Code.INVALID_ARGUMENT, `option insecure must be true or false, got ${JSON.stringify(o.insecure)}`);
-  if (o.insecure && (o.ca || o.cert || o.key || o.certDir)) throw configError(Code.INVALID_ARGUMENT, 'insecure: true together with ca, cert, key or certDir', 'drop insecure to use TLS, or drop the certificates for a plaintext port');
-  if (o.watchCertificates !== undefined && typeof o.watchCertificates !== 'boolean') throw configError(Code.INVALID_ARGUMENT, `option watchCertificates must be true or false, got ${JSON.stringify(o.watchCertificates)}`);
+  if (!Array.isArray(redactKeys) || !redactKeys.every((k) => typeof k === 'string' && k.length > 0))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)',
+    );
+  if (o.insecure !== undefined && typeof o.insecure !== 'boolean')
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option insecure must be true or false, got ${JSON.stringify(o.insecure)}`,
+    );
+  if (o.insecure && (o.ca || o.cert || o.key || o.certDir))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      'insecure: true together with ca, cert, key or certDir',
+      'drop insecure to use TLS, or drop the certificates for a plaintext port',
+    );
+  if (o.watchCertificates !== undefined && typeof o.watchCertificates !== 'boolean')
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option watchCertificates must be true or false, got ${JSON.stringify(o.watchCertificates)}`,
+    );
 
   return Object.freeze({
     address: Object.freeze(address),
@@ -119,7 +172,12 @@ export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = o
     sources: Object.freeze({
       address: addressFrom,
       serverName: serverName === undefined ? 'default' : serverNameFrom,
-      deadlineMs: optionDeadline !== undefined ? 'option deadlineMs' : envDeadline !== undefined ? 'env PANTRY_DEADLINE_MS' : 'default',
+      deadlineMs:
+        optionDeadline !== undefined
+          ? 'option deadlineMs'
+          : envDeadline !== undefined
+            ? 'env PANTRY_DEADLINE_MS'
+            : 'default',
       streamDeadlineMs: streamDeadlineMs !== undefined ? 'option streamDeadlineMs' : 'default',
       certificateRefreshMs: refreshMs !== undefined ? 'option certificateRefreshMs' : 'default',
       retry: o.retry !== undefined ? 'option retry' : 'default',
@@ -129,7 +187,12 @@ export function resolveConfig(options: ClientOptions, env: NodeJS.ProcessEnv = o
 }
 
 /** The option, else the first environment variable set, with where it came from. */
-function pick(option: string | undefined, name: string, env: NodeJS.ProcessEnv, ...vars: string[]): [string | undefined, ConfigSource] {
+function pick(
+  option: string | undefined,
+  name: string,
+  env: NodeJS.ProcessEnv,
+  ...vars: string[]
+): [string | undefined, ConfigSource] {
   if (option !== undefined) return [option, `option ${name}`];
   for (const v of vars) if (env[v] !== undefined) return [env[v], `env ${v}`];
   return [undefined, `env ${vars[0]}`];
@@ -137,20 +200,32 @@ function pick(option: string | undefined, name: string, env: NodeJS.ProcessEnv, 
 
 function functions(value: unknown, name: string): readonly Interceptor[] {
   const list = value ?? [];
-  if (!Array.isArray(list) || !list.every((i) => typeof i === 'function')) throw configError(Code.INVALID_ARGUMENT, `option ${name} must be an array of functions (next) => (request) => Promise<response>`);
+  if (!Array.isArray(list) || !list.every((i) => typeof i === 'function'))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option ${name} must be an array of functions (next) => (request) => Promise<response>`,
+    );
   return Object.freeze([...list]);
 }
 
 /** Checks option channelOptions before anything starts; grpc-js would throw a raw SyntaxError for a bad service config. */
 function checkedChannelOptions(value: unknown): Partial<ChannelOptions> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw configError(Code.INVALID_ARGUMENT, `option channelOptions must be an object of grpc-js channel options, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option channelOptions must be an object of grpc-js channel options, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   const config = (value as Record<string, unknown>)['grpc.service_config'];
   if (config !== undefined) {
     try {
       JSON.parse(String(config));
     } catch (err) {
-      throw configError(Code.INVALID_ARGUMENT, `option channelOptions['grpc.service_config'] is not JSON: ${(err as Error).message}`, 'give the service config as a JSON string, or leave it out');
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `option channelOptions['grpc.service_config'] is not JSON: ${(err as Error).message}`,
+        'give the service config as a JSON string, or leave it out',
+      );
     }
   }
   return value as Partial<ChannelOptions>;
@@ -159,7 +234,11 @@ function checkedChannelOptions(value: unknown): Partial<ChannelOptions> {
 function positiveMs(value: unknown, from: string): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !(n > 0) || Number.isNaN(n)) throw configError(Code.INVALID_ARGUMENT, `${from} must be a positive number of milliseconds, got ${JSON.stringify(value)}`);
+  if (typeof n !== 'number' || !(n > 0) || Number.isNaN(n))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${from} must be a positive number of milliseconds, got ${JSON.stringify(value)}`,
+    );
   return n;
 }
 

@@ -70,11 +70,22 @@ export function createClient(a?: string | ClientOptions, certDir?: string, optio
     return startClient(a, certDir, options);
   } catch (err) {
     // Every error is a PantryError; one that is not yet names the step that threw (grpc-js's channel settings, most often).
-    throw err instanceof PantryError ? err : configError(Code.INVALID_ARGUMENT, `createClient: ${(err as Error)?.message ?? String(err)}`, 'check the options, channelOptions in particular', err);
+    throw err instanceof PantryError
+      ? err
+      : configError(
+          Code.INVALID_ARGUMENT,
+          `createClient: ${(err as Error)?.message ?? String(err)}`,
+          'check the options, channelOptions in particular',
+          err,
+        );
   }
 }
 
-function startClient(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): PantryClient {
+function startClient(
+  a: string | ClientOptions | undefined,
+  certDir: string | undefined,
+  options: ClientOptions | undefined,
+): PantryClient {
   const config = resolveConfig(fromArguments(a, certDir, options));
   const tracer = new Tracer(config.trace, config.env);
   const { address } = config;
@@ -92,11 +103,21 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
     channel?.close();
   };
   try {
-    const built = clientCredentials({ ...config.tls, insecure: config.insecure, watchCertificates: config.watchCertificates }, config.env, tracer, address, config.serverName, config.certificateRefreshMs, lifetime.signal);
+    const built = clientCredentials(
+      { ...config.tls, insecure: config.insecure, watchCertificates: config.watchCertificates },
+      config.env,
+      tracer,
+      address,
+      config.serverName,
+      config.certificateRefreshMs,
+      lifetime.signal,
+    );
     watcher = built.watcher;
     const grpcChannel = createChannel(address.target, built.credentials, config);
     channel = grpcChannel;
-    stopConnectivityTrace = tracer.enabled('connection') ? watchConnectivity(grpcChannel, tracer, address.target) : undefined;
+    stopConnectivityTrace = tracer.enabled('connection')
+      ? watchConnectivity(grpcChannel, tracer, address.target)
+      : undefined;
     const pipeline = buildPipeline(config, tracer, grpcChannel, built.caSource);
 
     // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
@@ -111,7 +132,15 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
       waitForReady(ms = config.deadlineMs) {
         return new Promise((resolve, reject) =>
           grpcChannel.waitForReady(Date.now() + ms, (err) =>
-            err ? reject(configError(Code.UNAVAILABLE, `not connected to ${address.target} within ${ms} ms: ${err.message}`, `check the address, the proxy and the certificates (npx pantry-client doctor)`)) : resolve(),
+            err
+              ? reject(
+                  configError(
+                    Code.UNAVAILABLE,
+                    `not connected to ${address.target} within ${ms} ms: ${err.message}`,
+                    `check the address, the proxy and the certificates (npx pantry-client doctor)`,
+                  ),
+                )
+              : resolve(),
           ),
         );
       },
@@ -119,14 +148,22 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
       close() {
         if (closed) return;
         closed = true;
-        closing.abort(new PantryError({ code: Code.CANCELLED, details: `the client was closed (close() or await using) while the call was in flight or before it started`, hint: 'make calls before close(), or create a new client' }));
+        closing.abort(
+          new PantryError({
+            code: Code.CANCELLED,
+            details: `the client was closed (close() or await using) while the call was in flight or before it started`,
+            hint: 'make calls before close(), or create a new client',
+          }),
+        );
         release();
       },
       async [Symbol.asyncDispose]() {
         client.close();
       },
     };
-    Object.defineProperty(client, inspect.custom, { value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }` });
+    Object.defineProperty(client, inspect.custom, {
+      value: () => `PantryClient { address: '${address.target}'${closed ? ', closed' : ''} }`,
+    });
     return client;
   } catch (err) {
     release();
@@ -135,12 +172,24 @@ function startClient(a: string | ClientOptions | undefined, certDir: string | un
 }
 
 /** The options of either overload as one object. */
-function fromArguments(a: string | ClientOptions | undefined, certDir: string | undefined, options: ClientOptions | undefined): ClientOptions {
+function fromArguments(
+  a: string | ClientOptions | undefined,
+  certDir: string | undefined,
+  options: ClientOptions | undefined,
+): ClientOptions {
   const opts: ClientOptions = typeof a === 'object' && a !== null ? { ...a } : { ...options };
   if (typeof a === 'string') opts.address = a;
-  else if (a !== undefined && (typeof a !== 'object' || a === null)) throw configError(Code.INVALID_ARGUMENT, `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`);
+  else if (a !== undefined && (typeof a !== 'object' || a === null))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `createClient: the first argument must be an address string or an options object, got ${a === null ? 'null' : typeof a}`,
+    );
   if (certDir !== undefined) {
-    if (typeof certDir !== 'string') throw configError(Code.INVALID_ARGUMENT, `createClient: certDir must be a directory path string, got ${typeof certDir}`);
+    if (typeof certDir !== 'string')
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `createClient: certDir must be a directory path string, got ${typeof certDir}`,
+      );
     opts.certDir = certDir;
   }
   return opts;
@@ -160,5 +209,8 @@ function buildPipeline(config: ClientConfig, tracer: Tracer, channel: Client, ca
   ];
   if (tracer.enabled('call')) stages.push(callTraceStage(tracer, config.redactKeys));
   const alwaysMetadata = config.interceptors.length + config.attemptInterceptors.length > 0;
-  return composeInterceptors(stages, grpcTransport(channel, { address: config.address.target, insecure: config.insecure, caSource }, { alwaysMetadata }));
+  return composeInterceptors(
+    stages,
+    grpcTransport(channel, { address: config.address.target, insecure: config.insecure, caSource }, { alwaysMetadata }),
+  );
 }

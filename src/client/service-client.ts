@@ -18,7 +18,11 @@ import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
  * for await (const { food, daysLeft } of client.foodStorage.watchExpiringFoods({ withinDays: 30 })) …
  */
 export type ServiceClient<S extends ServiceDefinition> = {
-  [K in keyof S['methods']]: S['methods'][K] extends { requestType: MessageType<infer Req>; responseType: MessageType<infer Res>; responseStream: infer Streaming }
+  [K in keyof S['methods']]: S['methods'][K] extends {
+    requestType: MessageType<infer Req>;
+    responseType: MessageType<infer Res>;
+    responseStream: infer Streaming;
+  }
     ? Streaming extends true
       ? (request?: DeepPartial<Req>, options?: CallOptions) => AsyncIterable<Res>
       : (request?: DeepPartial<Req>, options?: CallOptions) => Promise<Res>
@@ -36,11 +40,18 @@ export type { MethodDefinition, ServiceDefinition } from '../schema/method-info.
  * const hello = serviceClient(HelloServiceDefinition, pipeline);
  * await hello.hello({ name: 'pantry' });
  */
-export function serviceClient<S extends ServiceDefinition>(service: S, pipeline: CallFn, closing?: AbortSignal): ServiceClient<S> {
+export function serviceClient<S extends ServiceDefinition>(
+  service: S,
+  pipeline: CallFn,
+  closing?: AbortSignal,
+): ServiceClient<S> {
   const client: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(service.methods)) {
     const method = methodInfo(service, def);
-    client[key] = method.kind === 'unary' ? unaryMethod(method, pipeline, closing) : serverStreamingMethod(method, pipeline, closing);
+    client[key] =
+      method.kind === 'unary'
+        ? unaryMethod(method, pipeline, closing)
+        : serverStreamingMethod(method, pipeline, closing);
   }
   return Object.freeze(client) as ServiceClient<S>;
 }
@@ -60,7 +71,12 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal 
     return call.then(
       (res) => {
         release();
-        if (res.kind !== 'unary') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a unary call with a ${res.kind} response`, method: method.path });
+        if (res.kind !== 'unary')
+          throw new PantryError({
+            code: Code.INTERNAL,
+            details: `the pipeline answered a unary call with a ${res.kind} response`,
+            method: method.path,
+          });
         if (res.header) options.onHeader?.(res.header);
         if (res.trailer) options.onTrailer?.(res.trailer);
         return res.message;
@@ -89,7 +105,12 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
               if (!messages) {
                 ({ req, release } = startCall(method, request, options, closing));
                 const res = await pipeline(req);
-                if (res.kind !== 'server_streaming') throw new PantryError({ code: Code.INTERNAL, details: `the pipeline answered a server stream with a ${res.kind} response`, method: method.path });
+                if (res.kind !== 'server_streaming')
+                  throw new PantryError({
+                    code: Code.INTERNAL,
+                    details: `the pipeline answered a server stream with a ${res.kind} response`,
+                    method: method.path,
+                  });
                 options.onHeader?.(res.header);
                 messages = res.stream[Symbol.asyncIterator]();
               }
@@ -114,9 +135,18 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
 
 const shapes = new WeakMap<MethodInfo, Shape>();
 
-function startCall(method: MethodInfo, request: object | undefined, options: CallOptions, closing: AbortSignal | undefined): { req: CallRequest; release: () => void } {
+function startCall(
+  method: MethodInfo,
+  request: object | undefined,
+  options: CallOptions,
+  closing: AbortSignal | undefined,
+): { req: CallRequest; release: () => void } {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
-    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`, method: method.path });
+    throw new PantryError({
+      code: Code.INVALID_ARGUMENT,
+      details: `request must be an object (a partial ${method.name}Request), got ${request === null ? 'null' : Array.isArray(request) ? 'an array' : typeof request}`,
+      method: method.path,
+    });
   }
   let shape = shapes.get(method);
   if (!shape) {
@@ -124,7 +154,13 @@ function startCall(method: MethodInfo, request: object | undefined, options: Cal
     shapes.set(method, shape);
   }
   const problem = checkShape(shape, request);
-  if (problem) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `request field ${problem}`, method: method.path, hint: `see ${method.name}Request in the generated types` });
+  if (problem)
+    throw new PantryError({
+      code: Code.INVALID_ARGUMENT,
+      details: `request field ${problem}`,
+      method: method.path,
+      hint: `see ${method.name}Request in the generated types`,
+    });
   checkCallOptions(options, method.path);
   const message = method.requestType.fromPartial(request ?? {});
   const metadata = toMetadata(options.metadata, method.path);
@@ -151,7 +187,11 @@ function toMetadata(input: CallOptions['metadata'], method: string): Metadata {
     try {
       md.set(key, value);
     } catch (err) {
-      throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `metadata "${key}": ${(err as Error).message}`, method });
+      throw new PantryError({
+        code: Code.INVALID_ARGUMENT,
+        details: `metadata "${key}": ${(err as Error).message}`,
+        method,
+      });
     }
   }
   return md;

@@ -70,32 +70,57 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
 
   // 1. Certificate files.
   let material: TlsMaterial | undefined;
-  steps.push(await timed(STEP_NAMES[0], async () => {
-    const { material: m, warnings } = loadTlsMaterial(options, env);
-    material = m;
-    const detail = describeMaterial(m);
-    const days = m.leaf ? (Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000 : Infinity;
-    if (days < EXPIRY_WARN_DAYS) warnings.push(`the client certificate expires in ${days.toFixed(1)} days (${m.leaf!.validTo}); renew it`);
-    if (!m.leaf) warnings.push('no client certificate: a proxy that requires one (mutual TLS) will refuse the connection');
-    return warnings.length ? { status: 'warn', detail, cause: warnings.join('; '), fix: warnings.some((w) => w.includes('chmod')) ? 'chmod 600 the key file' : 'check the certificate files' } : { status: 'pass', detail };
-  }));
+  steps.push(
+    await timed(STEP_NAMES[0], async () => {
+      const { material: m, warnings } = loadTlsMaterial(options, env);
+      material = m;
+      const detail = describeMaterial(m);
+      const days = m.leaf ? (Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000 : Infinity;
+      if (days < EXPIRY_WARN_DAYS)
+        warnings.push(`the client certificate expires in ${days.toFixed(1)} days (${m.leaf!.validTo}); renew it`);
+      if (!m.leaf)
+        warnings.push('no client certificate: a proxy that requires one (mutual TLS) will refuse the connection');
+      return warnings.length
+        ? {
+            status: 'warn',
+            detail,
+            cause: warnings.join('; '),
+            fix: warnings.some((w) => w.includes('chmod')) ? 'chmod 600 the key file' : 'check the certificate files',
+          }
+        : { status: 'pass', detail };
+    }),
+  );
 
   // 2. Name resolution, after the settings are resolved as createClient resolves them.
   let config: ClientConfig;
   try {
     config = resolveConfig(clientOptions, env);
   } catch (err) {
-    steps.push({ name: STEP_NAMES[1], status: 'fail', ms: 0, detail: rawAddress || '(none)', cause: (err as PantryError).details, fix: (err as PantryError).hint });
+    steps.push({
+      name: STEP_NAMES[1],
+      status: 'fail',
+      ms: 0,
+      detail: rawAddress || '(none)',
+      cause: (err as PantryError).details,
+      fix: (err as PantryError).hint,
+    });
     skipRest(2, 'no address');
     return report();
   }
   const address: Address = config.address;
   const serverName = config.serverName;
-  const resolution = await timed(STEP_NAMES[1], async () => {
-    if (address.isIp) return { status: 'pass', detail: `${address.host} is an IP address` };
-    const all = await lookup(address.host, { all: true });
-    return { status: 'pass', detail: `${address.host} → ${all.map((a) => a.address).join(', ')}` };
-  }, (err) => ({ cause: `${address.host} does not resolve (${(err as NodeJS.ErrnoException).code ?? err})`, fix: 'check the host name; inside Kubernetes use service.namespace.svc.cluster.local' }));
+  const resolution = await timed(
+    STEP_NAMES[1],
+    async () => {
+      if (address.isIp) return { status: 'pass', detail: `${address.host} is an IP address` };
+      const all = await lookup(address.host, { all: true });
+      return { status: 'pass', detail: `${address.host} → ${all.map((a) => a.address).join(', ')}` };
+    },
+    (err) => ({
+      cause: `${address.host} does not resolve (${(err as NodeJS.ErrnoException).code ?? err})`,
+      fix: 'check the host name; inside Kubernetes use service.namespace.svc.cluster.local',
+    }),
+  );
   steps.push(resolution);
   if (resolution.status === 'fail') {
     skipRest(2, 'the name does not resolve');
@@ -103,10 +128,16 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   }
 
   // 3. TCP connect.
-  const tcp = await timed(STEP_NAMES[2], () => tcpConnect(address, timeoutMs), (err) => ({
-    cause: `no TCP connection to ${address.target}: ${(err as Error).message}`,
-    fix: /ECONNREFUSED/.test(String(err)) ? 'nothing listens there: start the proxy or server, or fix the port' : 'check firewalls, security groups and the Service/LoadBalancer in front of the proxy',
-  }));
+  const tcp = await timed(
+    STEP_NAMES[2],
+    () => tcpConnect(address, timeoutMs),
+    (err) => ({
+      cause: `no TCP connection to ${address.target}: ${(err as Error).message}`,
+      fix: /ECONNREFUSED/.test(String(err))
+        ? 'nothing listens there: start the proxy or server, or fix the port'
+        : 'check firewalls, security groups and the Service/LoadBalancer in front of the proxy',
+    }),
+  );
   steps.push(tcp);
   if (tcp.status === 'fail') {
     skipRest(3, 'no TCP connection');
@@ -122,26 +153,47 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   const tls = await timed(STEP_NAMES[3], async () => {
     const r = await checkTls(address, m, { serverName, timeoutMs });
     const ctx = { address: address.target, insecure: false, caSource: describeSource(m.sources.ca) };
-    if (r.error) return { status: 'fail', detail: 'no TLS handshake', cause: r.error, fix: hintFor(Code.UNAVAILABLE, r.error, ctx) ?? 'check that this port speaks TLS' };
-    const server = r.serverCertificate ? `server "${r.serverCertificate.subject}" (issuer "${r.serverCertificate.issuer}", ${r.serverCertificate.subjectAltName ?? 'no SAN'}) until ${r.serverCertificate.validTo.slice(0, 10)}` : 'no server certificate';
+    if (r.error)
+      return {
+        status: 'fail',
+        detail: 'no TLS handshake',
+        cause: r.error,
+        fix: hintFor(Code.UNAVAILABLE, r.error, ctx) ?? 'check that this port speaks TLS',
+      };
+    const server = r.serverCertificate
+      ? `server "${r.serverCertificate.subject}" (issuer "${r.serverCertificate.issuer}", ${r.serverCertificate.subjectAltName ?? 'no SAN'}) until ${r.serverCertificate.validTo.slice(0, 10)}`
+      : 'no server certificate';
     const detail = `${r.protocol}, ALPN ${r.alpn || 'none'}, ${server}${r.clientCertificateAccepted ? ', client certificate accepted' : ''}`;
     if (r.authorizationError) {
       const altname = /ALTNAME/.test(r.authorizationError);
       return {
         status: 'fail',
         detail,
-        cause: altname ? `the server certificate does not name ${serverName ?? address.host} (${r.serverCertificate?.subjectAltName ?? 'no SAN'})` : `the server certificate does not verify against ${describeSource(m.sources.ca)}: ${r.authorizationError}`,
-        fix: altname ? 'dial one of the names in the certificate, or pass --server-name (PANTRY_SERVER_NAME) with one of them' : 'use the CA that issued the proxy\'s certificate (Envoy: tls_certificates; HAProxy: bind … crt)',
+        cause: altname
+          ? `the server certificate does not name ${serverName ?? address.host} (${r.serverCertificate?.subjectAltName ?? 'no SAN'})`
+          : `the server certificate does not verify against ${describeSource(m.sources.ca)}: ${r.authorizationError}`,
+        fix: altname
+          ? 'dial one of the names in the certificate, or pass --server-name (PANTRY_SERVER_NAME) with one of them'
+          : "use the CA that issued the proxy's certificate (Envoy: tls_certificates; HAProxy: bind … crt)",
       };
     }
     if (r.clientCertificateAccepted === false) {
-      return { status: 'fail', detail, cause: `the server ended the connection after the handshake: ${r.rejection}`, fix: hintFor(Code.UNAVAILABLE, r.rejection ?? '', ctx) ?? 'check the client certificate against the proxy\'s trusted CA' };
+      return {
+        status: 'fail',
+        detail,
+        cause: `the server ended the connection after the handshake: ${r.rejection}`,
+        fix:
+          hintFor(Code.UNAVAILABLE, r.rejection ?? '', ctx) ??
+          "check the client certificate against the proxy's trusted CA",
+      };
     }
     if (r.alpn !== 'h2') {
       return {
         status: 'fail',
         detail,
-        cause: r.alpn ? `the listener chose ${r.alpn}, not HTTP/2` : 'the listener selects no ALPN protocol: Node clients still work, but Python, C++ and Java gRPC clients fail with "missing selected ALPN property" (the reference article\'s pitfall)',
+        cause: r.alpn
+          ? `the listener chose ${r.alpn}, not HTTP/2`
+          : 'the listener selects no ALPN protocol: Node clients still work, but Python, C++ and Java gRPC clients fail with "missing selected ALPN property" (the reference article\'s pitfall)',
         fix: ALPN_FIX,
       };
     }
@@ -156,43 +208,80 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   // 5. gRPC: health, then Hello through the SDK itself.
   const grpc = createChannel(address.target, credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null), config);
   const hintCtx = { address: address.target, insecure: false, caSource: describeSource(m.sources.ca) };
-  steps.push(await timed(STEP_NAMES[4], async () => {
-    try {
-      return { status: 'pass', detail: `grpc.health.v1.Health/Check: ${await healthCheck(grpc, Date.now() + timeoutMs)}` };
-    } catch (err) {
-      const e = err as { code: number; details: string };
-      if (e.code === Code.UNIMPLEMENTED) return { status: 'warn', detail: 'no health service', cause: 'the server does not implement grpc.health.v1', fix: 'register the health service (grpc-go: health.NewServer()) so probes and load balancers can see it' };
-      return { status: 'fail', detail: `${Code[e.code]}: ${e.details}`, cause: e.details, fix: hintFor(e.code, e.details, hintCtx) ?? 'see the error' };
-    } finally {
-      grpc.close();
-    }
-  }));
-  steps.push(await timed(STEP_NAMES[5], async () => {
-    const client = createClient({ ...clientOptions, address: address.target, serverName, env, retry: false, deadlineMs: timeoutMs, watchCertificates: false, logger: SILENT });
-    try {
-      const { message } = await client.hello.hello({ name: 'doctor' });
-      return { status: 'pass', detail: `hello.v1.HelloService/Hello: "${message}"` };
-    } catch (err) {
-      const e = err as PantryError;
-      return { status: 'fail', detail: `${e.codeName}: ${e.details}`, cause: e.details, fix: e.hint ?? 'see the error' };
-    } finally {
-      client.close();
-    }
-  }));
+  steps.push(
+    await timed(STEP_NAMES[4], async () => {
+      try {
+        return {
+          status: 'pass',
+          detail: `grpc.health.v1.Health/Check: ${await healthCheck(grpc, Date.now() + timeoutMs)}`,
+        };
+      } catch (err) {
+        const e = err as { code: number; details: string };
+        if (e.code === Code.UNIMPLEMENTED)
+          return {
+            status: 'warn',
+            detail: 'no health service',
+            cause: 'the server does not implement grpc.health.v1',
+            fix: 'register the health service (grpc-go: health.NewServer()) so probes and load balancers can see it',
+          };
+        return {
+          status: 'fail',
+          detail: `${Code[e.code]}: ${e.details}`,
+          cause: e.details,
+          fix: hintFor(e.code, e.details, hintCtx) ?? 'see the error',
+        };
+      } finally {
+        grpc.close();
+      }
+    }),
+  );
+  steps.push(
+    await timed(STEP_NAMES[5], async () => {
+      const client = createClient({
+        ...clientOptions,
+        address: address.target,
+        serverName,
+        env,
+        retry: false,
+        deadlineMs: timeoutMs,
+        watchCertificates: false,
+        logger: SILENT,
+      });
+      try {
+        const { message } = await client.hello.hello({ name: 'doctor' });
+        return { status: 'pass', detail: `hello.v1.HelloService/Hello: "${message}"` };
+      } catch (err) {
+        const e = err as PantryError;
+        return {
+          status: 'fail',
+          detail: `${e.codeName}: ${e.details}`,
+          cause: e.details,
+          fix: e.hint ?? 'see the error',
+        };
+      } finally {
+        client.close();
+      }
+    }),
+  );
   return report();
 }
 
 const STEP_NAMES = ['certificates', 'name resolution', 'TCP connect', 'TLS handshake', 'gRPC health', 'gRPC Hello'];
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
 
-async function timed(name: string, body: () => Promise<Omit<DoctorStep, 'name' | 'ms'> | string>, onError?: (err: unknown) => { cause: string; fix?: string }): Promise<DoctorStep> {
+async function timed(
+  name: string,
+  body: () => Promise<Omit<DoctorStep, 'name' | 'ms'> | string>,
+  onError?: (err: unknown) => { cause: string; fix?: string },
+): Promise<DoctorStep> {
   const t0 = performance.now();
   const ms = () => Math.round((performance.now() - t0) * 10) / 10;
   try {
     const r = await body();
     return typeof r === 'string' ? { name, status: 'pass', ms: ms(), detail: r } : { name, ms: ms(), ...r };
   } catch (err) {
-    if (err instanceof PantryError) return { name, status: 'fail', ms: ms(), detail: err.codeName, cause: err.details, fix: err.hint };
+    if (err instanceof PantryError)
+      return { name, status: 'fail', ms: ms(), detail: err.codeName, cause: err.details, fix: err.hint };
     const e = onError?.(err) ?? { cause: (err as Error).message };
     return { name, status: 'fail', ms: ms(), detail: 'failed', ...e };
   }
@@ -216,6 +305,8 @@ function tcpConnect(address: Address, timeoutMs: number): Promise<string> {
 
 function describeMaterial(m: TlsMaterial): string {
   const ca = m.caCerts.map((c) => `"${nameOf(c.subject)}"`).join(', ');
-  const leaf = m.leaf ? `; client "${nameOf(m.leaf.subject)}" until ${new Date(m.leaf.validTo).toISOString().slice(0, 10)} (${Math.floor((Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000)} days), key matches` : '';
+  const leaf = m.leaf
+    ? `; client "${nameOf(m.leaf.subject)}" until ${new Date(m.leaf.validTo).toISOString().slice(0, 10)} (${Math.floor((Date.parse(m.leaf.validTo) - Date.now()) / 86_400_000)} days), key matches`
+    : '';
   return `CA ${ca} from ${describeSource(m.sources.ca)}${leaf}`;
 }

@@ -17,7 +17,9 @@ export function renderReport(report: DoctorReport, colour: boolean): string {
   const width = Math.max(...report.steps.map((s) => s.name.length));
   for (const s of report.steps) {
     const time = s.status === 'skip' ? '' : `${s.ms} ms`;
-    lines.push(`${paint(COLOUR[s.status], MARK[s.status])} ${s.name.padEnd(width)} ${time.padStart(9)}  ${s.status === 'skip' ? paint('gray', `skipped: ${s.detail}`) : s.detail}`);
+    lines.push(
+      `${paint(COLOUR[s.status], MARK[s.status])} ${s.name.padEnd(width)} ${time.padStart(9)}  ${s.status === 'skip' ? paint('gray', `skipped: ${s.detail}`) : s.detail}`,
+    );
     if (s.status === 'fail' || s.status === 'warn') {
       if (s.cause) lines.push(`    cause: ${s.cause}`);
       if (s.fix) lines.push(`    fix:   ${s.fix}`);

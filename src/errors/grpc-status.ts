@@ -37,8 +37,20 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
       code = Code.UNAVAILABLE;
       details += ' (the request was not sent)';
     }
-    return new PantryError({ code, details, method, metadata: se.metadata, hint: hintForReason(errorInfoOf(se.metadata)) ?? hintFor(code, details, hints), cause: err });
+    return new PantryError({
+      code,
+      details,
+      method,
+      metadata: se.metadata,
+      hint: hintForReason(errorInfoOf(se.metadata)) ?? hintFor(code, details, hints),
+      cause: err,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new PantryError({ code: Code.INTERNAL, details: `the request could not be sent: ${message}`, method, cause: err });
+  return new PantryError({
+    code: Code.INTERNAL,
+    details: `the request could not be sent: ${message}`,
+    method,
+    cause: err,
+  });
 }

@@ -19,7 +19,8 @@ interface FailureShape {
 }
 
 /** The proxy lines that make a TLS listener offer HTTP/2 through ALPN (the reference article's pitfall). */
-export const ALPN_FIX = 'Envoy: common_tls_context.alpn_protocols: ["h2", "http/1.1"]; HAProxy: bind … ssl … alpn h2,http/1.1; nginx: listen … ssl; http2 on;';
+export const ALPN_FIX =
+  'Envoy: common_tls_context.alpn_protocols: ["h2", "http/1.1"]; HAProxy: bind … ssl … alpn h2,http/1.1; nginx: listen … ssl; http2 on;';
 const ENVOY_H2_UPSTREAM =
   'Envoy: give the cluster typed_extension_protocol_options envoy.extensions.upstreams.http.v3.HttpProtocolOptions with explicit_http_config.http2_protocol_options: {} (the older http2_protocol_options: {}); HAProxy: `server … proto h2`; nginx: `grpc_pass grpc://…`';
 
@@ -34,13 +35,15 @@ const SHAPES: readonly FailureShape[] = [
       `the server certificate is not issued for the host in "${c.address}". Dial a name the certificate lists, or set serverName (env PANTRY_SERVER_NAME) to one of its names, e.g. when dialling an IP address`,
   },
   {
-    match: /unable to verify the first certificate|self[- ]signed certificate|unable to get local issuer certificate|certificate signature failure/i,
+    match:
+      /unable to verify the first certificate|self[- ]signed certificate|unable to get local issuer certificate|certificate signature failure/i,
     hint: (c) =>
       `the server's certificate is not signed by the CA this client trusts${c.caSource ? ` (${c.caSource})` : ''}. Use the CA that issued the proxy's certificate (Envoy: tls_certificates; HAProxy: bind … crt)`,
   },
   {
     match: /certificate required|alert number 116/i,
-    hint: () => 'the proxy requires a client certificate and did not accept one from this client. Give cert and key (client.crt, client.key in certDir, or PANTRY_CLIENT_CERT/PANTRY_CLIENT_KEY)',
+    hint: () =>
+      'the proxy requires a client certificate and did not accept one from this client. Give cert and key (client.crt, client.key in certDir, or PANTRY_CLIENT_CERT/PANTRY_CLIENT_KEY)',
   },
   {
     // Go answers a certificate of the wrong purpose with alert 42, OpenSSL-based proxies with 43; an unknown CA has its own alert (48).
@@ -55,7 +58,8 @@ const SHAPES: readonly FailureShape[] = [
   },
   {
     match: /certificate expired|alert number 45/i,
-    hint: () => 'the proxy says the client certificate has expired. Renew client.crt (cert-manager renews in place; this client picks up renewed files)',
+    hint: () =>
+      'the proxy says the client certificate has expired. Renew client.crt (cert-manager renews in place; this client picks up renewed files)',
   },
   {
     match: /no application protocol|alert number 120/i,
@@ -90,41 +94,49 @@ const SHAPES: readonly FailureShape[] = [
   {
     match: /Received HTTP status code 400/i,
     hint: () =>
-      'the proxy answered HTTP 400: nginx-style proxies do this when the client certificate is missing or from an unknown CA. Check cert and key, and the proxy\'s ssl_client_certificate',
+      "the proxy answered HTTP 400: nginx-style proxies do this when the client certificate is missing or from an unknown CA. Check cert and key, and the proxy's ssl_client_certificate",
   },
   {
     match: /Received HTTP status code 403/i,
-    hint: () => 'the proxy denied the call (HTTP 403): the client certificate was accepted but is not allowed by the proxy\'s rules',
+    hint: () =>
+      "the proxy denied the call (HTTP 403): the client certificate was accepted but is not allowed by the proxy's rules",
   },
   {
     match: /Received HTTP status code (\d+)/i,
-    hint: (_c, m) => `the proxy answered HTTP ${m[1]} instead of gRPC. Check that the route forwards to the gRPC server over HTTP/2`,
+    hint: (_c, m) =>
+      `the proxy answered HTTP ${m[1]} instead of gRPC. Check that the route forwards to the gRPC server over HTTP/2`,
   },
   {
     match: /ECONNREFUSED/i,
-    hint: (c) => `nothing accepts connections at ${c.address}. Check the address and port and that the proxy or server is running`,
+    hint: (c) =>
+      `nothing accepts connections at ${c.address}. Check the address and port and that the proxy or server is running`,
   },
   {
     // A TLS listener drops a plaintext HTTP/2 preface: grpc-js reports a protocol error or just "Failed to connect".
     match: /Protocol error|Failed to connect|ERR_HTTP2_ERROR|ERR_HTTP2_SESSION_ERROR|ECONNRESET/i,
     when: (c) => c.insecure,
-    hint: (c) => `this client speaks plaintext (insecure: true) but ${c.address} does not answer plaintext HTTP/2; if it is a TLS port (a proxy with mutual TLS), remove insecure and give the CA, cert and key`,
+    hint: (c) =>
+      `this client speaks plaintext (insecure: true) but ${c.address} does not answer plaintext HTTP/2; if it is a TLS port (a proxy with mutual TLS), remove insecure and give the CA, cert and key`,
   },
   {
     match: /Protocol error|ERR_HTTP2_ERROR|ERR_HTTP2_SESSION_ERROR/i,
-    hint: (c) => `the HTTP/2 session with ${c.address} failed: the server may not speak HTTP/2 (no ALPN h2, or an HTTP/1.1-only port)`,
+    hint: (c) =>
+      `the HTTP/2 session with ${c.address} failed: the server may not speak HTTP/2 (no ALPN h2, or an HTTP/1.1-only port)`,
   },
   {
     match: /ENOTFOUND|EAI_AGAIN|Name resolution failed/i,
-    hint: (c) => `the host of ${c.address} does not resolve. Check the name (inside Kubernetes: service.namespace.svc.cluster.local)`,
+    hint: (c) =>
+      `the host of ${c.address} does not resolve. Check the name (inside Kubernetes: service.namespace.svc.cluster.local)`,
   },
   {
     match: /ECONNRESET|Connection dropped|Socket closed|ERR_HTTP2_GOAWAY_SESSION/i,
-    hint: () => 'the connection was dropped mid-call (a restart of the server or proxy, or an idle timeout). Safe calls are retried automatically',
+    hint: () =>
+      'the connection was dropped mid-call (a restart of the server or proxy, or an idle timeout). Safe calls are retried automatically',
   },
   {
     match: /Failed to load credentials/i,
-    hint: () => 'grpc-js could not build TLS from the current certificate files. Check that ca.crt, client.crt and client.key are readable PEM and the key matches the certificate',
+    hint: () =>
+      'grpc-js could not build TLS from the current certificate files. Check that ca.crt, client.crt and client.key are readable PEM and the key matches the certificate',
   },
 ];
 
@@ -138,7 +150,14 @@ const SHAPES: readonly FailureShape[] = [
  */
 export function hintFor(code: Code, details: string, ctx: HintContext): string | undefined {
   // Server-side statuses carry their own meaning; only transport-shaped codes get a hint.
-  if (code !== Code.UNAVAILABLE && code !== Code.INTERNAL && code !== Code.UNKNOWN && code !== Code.PERMISSION_DENIED && code !== Code.UNIMPLEMENTED) return undefined;
+  if (
+    code !== Code.UNAVAILABLE &&
+    code !== Code.INTERNAL &&
+    code !== Code.UNKNOWN &&
+    code !== Code.PERMISSION_DENIED &&
+    code !== Code.UNIMPLEMENTED
+  )
+    return undefined;
   for (const shape of SHAPES) {
     if (shape.when && !shape.when(ctx)) continue;
     const m = details.match(shape.match);

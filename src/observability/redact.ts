@@ -8,7 +8,17 @@ import type { Metadata } from '@grpc/grpc-js';
  * @example
  * SENSITIVE_KEY_PARTS.some((part) => 'x-api-key'.includes(part)) // true
  */
-export const SENSITIVE_KEY_PARTS: readonly string[] = Object.freeze(['auth', 'token', 'secret', 'passw', 'key', 'session', 'cookie', 'credential', 'signature']);
+export const SENSITIVE_KEY_PARTS: readonly string[] = Object.freeze([
+  'auth',
+  'token',
+  'secret',
+  'passw',
+  'key',
+  'session',
+  'cookie',
+  'credential',
+  'signature',
+]);
 
 /**
  * True for metadata keys whose values must never be printed: any key containing one of
@@ -21,7 +31,11 @@ export const SENSITIVE_KEY_PARTS: readonly string[] = Object.freeze(['auth', 'to
  */
 export function isSensitiveKey(key: string, extra: readonly string[] = []): boolean {
   const k = key.toLowerCase();
-  return k.endsWith('-bin') || SENSITIVE_KEY_PARTS.some((part) => k.includes(part)) || extra.some((part) => k.includes(part.toLowerCase()));
+  return (
+    k.endsWith('-bin') ||
+    SENSITIVE_KEY_PARTS.some((part) => k.includes(part)) ||
+    extra.some((part) => k.includes(part.toLowerCase()))
+  );
 }
 
 /**
@@ -34,7 +48,10 @@ export function isSensitiveKey(key: string, extra: readonly string[] = []): bool
 export function redactMetadata(md: Metadata, extra: readonly string[] = []): string {
   const parts: string[] = [];
   for (const [key, values] of Object.entries(md.toJSON())) {
-    for (const v of values) parts.push(`${key}=${isSensitiveKey(key, extra) ? '[redacted]' : Buffer.isBuffer(v) ? `<${v.length} bytes>` : v}`);
+    for (const v of values)
+      parts.push(
+        `${key}=${isSensitiveKey(key, extra) ? '[redacted]' : Buffer.isBuffer(v) ? `<${v.length} bytes>` : v}`,
+      );
   }
   return parts.join(' ');
 }

@@ -25,7 +25,9 @@ export interface TraceOptions {
 
 const LEVELS: Record<Verbosity, number> = { DEBUG: 0, INFO: 1, ERROR: 3, NONE: 4 };
 // The package's own version, read from its package.json (two levels up from src/ or dist/observability/).
-const VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * Writes trace lines in the format of grpc-js's `GRPC_TRACE`
@@ -43,9 +45,17 @@ export class Tracer {
 
   constructor(options: TraceOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     const spec = options.trace ?? env.PANTRY_TRACE ?? '';
-    const names = (typeof spec === 'string' ? spec.split(',') : [...spec]).map((s) => s.trim().toLowerCase()).filter(Boolean);
-    this.on = new Set(names.includes('all') ? TRACERS : names.filter((n): n is TracerName => (TRACERS as readonly string[]).includes(n)));
-    const verbosity = (options.verbosity ?? env.PANTRY_VERBOSITY?.toUpperCase() ?? (this.on.size ? 'DEBUG' : 'INFO')) as Verbosity;
+    const names = (typeof spec === 'string' ? spec.split(',') : [...spec])
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    this.on = new Set(
+      names.includes('all')
+        ? TRACERS
+        : names.filter((n): n is TracerName => (TRACERS as readonly string[]).includes(n)),
+    );
+    const verbosity = (options.verbosity ??
+      env.PANTRY_VERBOSITY?.toUpperCase() ??
+      (this.on.size ? 'DEBUG' : 'INFO')) as Verbosity;
     this.level = Object.hasOwn(LEVELS, verbosity) ? LEVELS[verbosity] : LEVELS.INFO;
     this.logger = options.logger;
   }
@@ -85,6 +95,8 @@ export class Tracer {
       else this.logger.error(line);
       return;
     }
-    process.stderr.write(`${severity} ${new Date().toISOString()} | @pantry/client ${VERSION} ${process.pid} | ${tracer} | ${message}\n`);
+    process.stderr.write(
+      `${severity} ${new Date().toISOString()} | @pantry/client ${VERSION} ${process.pid} | ${tracer} | ${message}\n`,
+    );
   }
 }

@@ -29,7 +29,12 @@ export function finishCallError(err: unknown, req: CallRequest): PantryError {
  */
 export function asPantryError(err: unknown, method: string): PantryError {
   if (err instanceof PantryError) return err;
-  return new PantryError({ code: Code.UNKNOWN, details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`, method, cause: err });
+  return new PantryError({
+    code: Code.UNKNOWN,
+    details: `the call failed inside the client: ${err instanceof Error ? err.message : String(err)}`,
+    method,
+    cause: err,
+  });
 }
 
 /** True for a CANCELLED error already made for this abort (never the shared reason itself, which stays unchanged). */
@@ -49,6 +54,17 @@ function isCancellation(err: unknown, reason: unknown): boolean {
 export function cancellation(req: CallRequest, during?: string): PantryError {
   const reason = req.signal?.reason;
   const where = during ? ` ${during}` : '';
-  if (reason instanceof PantryError) return new PantryError({ code: reason.code, details: `${reason.details}${where}`, method: req.method.path, hint: reason.hint });
-  return new PantryError({ code: Code.CANCELLED, details: `cancelled by the caller's AbortSignal${where}${reason instanceof Error ? `: ${reason.message}` : ''}`, method: req.method.path, cause: reason });
+  if (reason instanceof PantryError)
+    return new PantryError({
+      code: reason.code,
+      details: `${reason.details}${where}`,
+      method: req.method.path,
+      hint: reason.hint,
+    });
+  return new PantryError({
+    code: Code.CANCELLED,
+    details: `cancelled by the caller's AbortSignal${where}${reason instanceof Error ? `: ${reason.message}` : ''}`,
+    method: req.method.path,
+    cause: reason,
+  });
 }

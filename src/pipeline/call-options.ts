@@ -37,7 +37,15 @@ export interface CallOptions {
  * @example
  * CALL_OPTION_KEYS.has('deadlineMs') // true; 'timeout' is not a call option
  */
-export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['deadlineMs', 'deadline', 'signal', 'metadata', 'retry', 'onHeader', 'onTrailer']);
+export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set([
+  'deadlineMs',
+  'deadline',
+  'signal',
+  'metadata',
+  'retry',
+  'onHeader',
+  'onTrailer',
+]);
 
 /**
  * Checks the type and range of every per-call option, as `createClient` checks client options:
@@ -50,32 +58,54 @@ export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set(['deadlineMs', 'dea
  * checkCallOptions({ deadlineMs: '300' }, method); // throws: a string is not a number
  */
 export function checkCallOptions(options: unknown, method: string): asserts options is CallOptions {
-  const bad = (details: string, hint?: string) => new PantryError({ code: Code.INVALID_ARGUMENT, details, method, hint });
+  const bad = (details: string, hint?: string) =>
+    new PantryError({ code: Code.INVALID_ARGUMENT, details, method, hint });
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw bad(`call options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw bad(
+      `call options must be an object, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!CALL_OPTION_KEYS.has(key)) throw bad(`unknown call option "${key}"`, `known call options: ${[...CALL_OPTION_KEYS].join(', ')}`);
+    if (!CALL_OPTION_KEYS.has(key))
+      throw bad(`unknown call option "${key}"`, `known call options: ${[...CALL_OPTION_KEYS].join(', ')}`);
   }
-  const got = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v);
+  const got = (v: unknown) =>
+    typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v;
   const { deadlineMs, deadline, signal, metadata, retry, onHeader, onTrailer } = o;
   if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0)) {
     throw bad(`call option deadlineMs must be a positive number of milliseconds, got ${got(deadlineMs)}`);
   }
-  if (deadline !== undefined && !(deadline instanceof Date ? !Number.isNaN(+deadline) : typeof deadline === 'number' && Number.isFinite(deadline))) {
-    throw bad(`call option deadline must be a valid Date or epoch milliseconds, got ${deadline instanceof Date ? 'an invalid Date' : got(deadline)}`);
+  if (
+    deadline !== undefined &&
+    !(deadline instanceof Date ? !Number.isNaN(+deadline) : typeof deadline === 'number' && Number.isFinite(deadline))
+  ) {
+    throw bad(
+      `call option deadline must be a valid Date or epoch milliseconds, got ${deadline instanceof Date ? 'an invalid Date' : got(deadline)}`,
+    );
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw bad(`call option signal must be an AbortSignal, got ${got(signal)}`);
+  if (signal !== undefined && !(signal instanceof AbortSignal))
+    throw bad(`call option signal must be an AbortSignal, got ${got(signal)}`);
   if (metadata !== undefined && !(metadata instanceof Metadata)) {
-    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata)) throw bad(`call option metadata must be a Metadata or a plain object of strings, got ${Array.isArray(metadata) ? 'an array' : got(metadata)}`);
+    if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
+      throw bad(
+        `call option metadata must be a Metadata or a plain object of strings, got ${Array.isArray(metadata) ? 'an array' : got(metadata)}`,
+      );
     for (const [key, value] of Object.entries(metadata)) {
       const binary = key.endsWith('-bin');
-      if (binary ? !Buffer.isBuffer(value) : typeof value !== 'string') throw bad(`call option metadata "${key}" must be ${binary ? 'a Buffer (the key ends in -bin)' : 'a string'}, got ${got(value)}`);
+      if (binary ? !Buffer.isBuffer(value) : typeof value !== 'string')
+        throw bad(
+          `call option metadata "${key}" must be ${binary ? 'a Buffer (the key ends in -bin)' : 'a string'}, got ${got(value)}`,
+        );
     }
   }
-  if (retry !== undefined) resolveRetryPolicy(retry as RetryOptions | false, DEFAULT_RETRY, 'call option retry', method);
-  for (const [name, fn] of [['onHeader', onHeader], ['onTrailer', onTrailer]] as const) {
-    if (fn !== undefined && typeof fn !== 'function') throw bad(`call option ${name} must be a function, got ${got(fn)}`);
+  if (retry !== undefined)
+    resolveRetryPolicy(retry as RetryOptions | false, DEFAULT_RETRY, 'call option retry', method);
+  for (const [name, fn] of [
+    ['onHeader', onHeader],
+    ['onTrailer', onTrailer],
+  ] as const) {
+    if (fn !== undefined && typeof fn !== 'function')
+      throw bad(`call option ${name} must be a function, got ${got(fn)}`);
   }
 }

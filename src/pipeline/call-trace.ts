@@ -21,7 +21,10 @@ export function callTraceStage(tracer: Tracer, redactKeys: readonly string[] = [
     tracer.debug('call', `${head} start${md ? ` metadata: ${md}` : ''}`);
     try {
       const res = await next(req);
-      tracer.debug('call', `${head} status=OK latency=${(performance.now() - start).toFixed(1)}ms${res.kind === 'server_streaming' ? ' (stream open)' : ''}`);
+      tracer.debug(
+        'call',
+        `${head} status=OK latency=${(performance.now() - start).toFixed(1)}ms${res.kind === 'server_streaming' ? ' (stream open)' : ''}`,
+      );
       return res;
     } catch (err) {
       const status = err instanceof PantryError ? `${err.codeName} details="${err.details}"` : String(err);

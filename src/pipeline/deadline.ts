@@ -28,12 +28,23 @@ export function deadlineStage(policy: DeadlinePolicy, tracer: Tracer): Intercept
     let deadline: number;
     if (o.deadline !== undefined) deadline = +o.deadline;
     else {
-      const ms = o.deadlineMs ?? (Object.hasOwn(policy.methodDeadlineMs, req.method.name) ? policy.methodDeadlineMs[req.method.name] : undefined) ?? (req.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
+      const ms =
+        o.deadlineMs ??
+        (Object.hasOwn(policy.methodDeadlineMs, req.method.name)
+          ? policy.methodDeadlineMs[req.method.name]
+          : undefined) ??
+        (req.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
       deadline = req.startedAt + ms;
     }
-    if (tracer.enabled('deadline')) tracer.debug('deadline', `${req.method.path} deadline ${Number.isFinite(deadline) ? `in ${Math.round(deadline - Date.now())} ms` : 'none'}`);
+    if (tracer.enabled('deadline'))
+      tracer.debug(
+        'deadline',
+        `${req.method.path} deadline ${Number.isFinite(deadline) ? `in ${Math.round(deadline - Date.now())} ms` : 'none'}`,
+      );
     return next({ ...req, deadline }).catch((err: unknown) => {
-      throw err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt) : err;
+      throw err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint
+        ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt)
+        : err;
     });
   };
 }
@@ -59,10 +70,18 @@ function withDeadlineHint(e: PantryError, budgetMs: number, elapsedMs: number): 
  * @example
  * resolveMethodDeadlines({ listFoods: 30_000 }, [FoodStorageServiceDefinition], checkMs) // { ListFoods: 30000 }
  */
-export function resolveMethodDeadlines(given: unknown, services: readonly ServiceDefinition[], checkMs: (value: unknown, from: string) => number | undefined): Record<string, number> {
+export function resolveMethodDeadlines(
+  given: unknown,
+  services: readonly ServiceDefinition[],
+  checkMs: (value: unknown, from: string) => number | undefined,
+): Record<string, number> {
   const deadlines: Record<string, number> = Object.create(null);
   if (given === undefined) return deadlines;
-  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw configError(Code.INVALID_ARGUMENT, `option methodDeadlineMs must be an object of milliseconds by method name, got ${given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given}`);
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option methodDeadlineMs must be an object of milliseconds by method name, got ${given === null ? 'null' : Array.isArray(given) ? 'an array' : typeof given}`,
+    );
   const byName = new Map<string, string>(); // client or proto name → proto name
   for (const service of services) {
     for (const [jsName, def] of Object.entries(service.methods)) byName.set(jsName, def.name).set(def.name, def.name);
@@ -70,8 +89,17 @@ export function resolveMethodDeadlines(given: unknown, services: readonly Servic
   const from = new Map<string, string>();
   for (const [key, ms] of Object.entries(given)) {
     const name = byName.get(key);
-    if (name === undefined) throw configError(Code.INVALID_ARGUMENT, `option methodDeadlineMs: no method named "${key}"`, `valid names: ${[...byName.keys()].join(', ')}`);
-    if (from.has(name)) throw configError(Code.INVALID_ARGUMENT, `option methodDeadlineMs: "${from.get(name)}" and "${key}" name the same method`);
+    if (name === undefined)
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `option methodDeadlineMs: no method named "${key}"`,
+        `valid names: ${[...byName.keys()].join(', ')}`,
+      );
+    if (from.has(name))
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `option methodDeadlineMs: "${from.get(name)}" and "${key}" name the same method`,
+      );
     from.set(name, key);
     const value = checkMs(ms, `option methodDeadlineMs.${key}`);
     if (value !== undefined) deadlines[name] = value;

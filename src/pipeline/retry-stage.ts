@@ -23,7 +23,10 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
       return res;
     };
     return (req) => {
-      const policy = req.options.retry === undefined ? clientPolicy : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
+      const policy =
+        req.options.retry === undefined
+          ? clientPolicy
+          : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
       // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
       const onSuccess = throttle.full ? undefined : succeeded;
       const first = next({ ...req, attempt: 1 });
@@ -34,8 +37,21 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
       }
       return first.then(onSuccess, (firstError: unknown) => {
         const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
-        const onDecision = tracer.enabled('retry') ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d) : undefined;
-        return retryAfterFirstFailure({ attempt: (n) => next({ ...req, attempt: n }).then(succeeded), policy, throttle, deadline: req.deadline, signal: req.signal, onDecision, state }, firstError).catch((err: unknown) => {
+        const onDecision = tracer.enabled('retry')
+          ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d)
+          : undefined;
+        return retryAfterFirstFailure(
+          {
+            attempt: (n) => next({ ...req, attempt: n }).then(succeeded),
+            policy,
+            throttle,
+            deadline: req.deadline,
+            signal: req.signal,
+            onDecision,
+            state,
+          },
+          firstError,
+        ).catch((err: unknown) => {
           throw failed(err, req, state.attempts, state.sleepingAfter);
         });
       });
@@ -45,12 +61,17 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
 
 /** The error a call ends with, carrying the attempts made: `CANCELLED` when its signal aborted. */
 function failed(err: unknown, req: CallRequest, attempts: number, sleepingAfter?: number): PantryError {
-  const e = req.signal?.aborted ? cancellation(req, sleepingAfter === undefined ? undefined : `during the backoff after attempt ${sleepingAfter}`) : asPantryError(err, req.method.path);
+  const e = req.signal?.aborted
+    ? cancellation(req, sleepingAfter === undefined ? undefined : `during the backoff after attempt ${sleepingAfter}`)
+    : asPantryError(err, req.method.path);
   e.attempts = attempts;
   return e;
 }
 
 function traceDecision(tracer: Tracer, req: CallRequest, error: unknown, attempt: number, d: RetryDecision): void {
   const code = error instanceof PantryError ? error.codeName : error instanceof Error ? error.name : typeof error;
-  tracer.debug('retry', `${req.method.path} attempt ${attempt} failed with ${code}: ${d.retry ? `retrying in ${d.delayMs} ms` : `not retrying: ${d.reason}`}`);
+  tracer.debug(
+    'retry',
+    `${req.method.path} attempt ${attempt} failed with ${code}: ${d.retry ? `retrying in ${d.delayMs} ms` : `not retrying: ${d.reason}`}`,
+  );
 }

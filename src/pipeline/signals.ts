@@ -10,7 +10,10 @@ const noop = () => {};
  * const { signal, release } = callSignal(options.signal, closing);
  * try { await send(signal); } finally { release(); }
  */
-export function callSignal(own: AbortSignal | undefined, closing: AbortSignal | undefined): { signal: AbortSignal | undefined; release: () => void } {
+export function callSignal(
+  own: AbortSignal | undefined,
+  closing: AbortSignal | undefined,
+): { signal: AbortSignal | undefined; release: () => void } {
   if (!own || !closing) return { signal: own ?? closing, release: noop };
   const controller = new AbortController();
   const first = own.aborted ? own : closing.aborted ? closing : undefined;

@@ -48,23 +48,47 @@ export const DEFAULT_RETRY: RetryPolicy = Object.freeze({
  * @example
  * const policy = resolveRetryPolicy({ maxAttempts: 2 }, DEFAULT_RETRY, 'option retry');
  */
-export function resolveRetryPolicy(options: RetryOptions | false | undefined, base: RetryPolicy, from: string, method?: string): RetryPolicy {
+export function resolveRetryPolicy(
+  options: RetryOptions | false | undefined,
+  base: RetryPolicy,
+  from: string,
+  method?: string,
+): RetryPolicy {
   if (options === undefined) return base;
   if (options === false) return { ...base, maxAttempts: 1 };
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from} must be false or an object of retry settings, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : JSON.stringify(options)}`, method });
+    throw new PantryError({
+      code: Code.INVALID_ARGUMENT,
+      details: `${from} must be false or an object of retry settings, got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : JSON.stringify(options)}`,
+      method,
+    });
   }
   for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(DEFAULT_RETRY, key)) throw new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from}: unknown retry setting "${key}"`, method, hint: `known retry settings: ${Object.keys(DEFAULT_RETRY).join(', ')}` });
+    if (!Object.hasOwn(DEFAULT_RETRY, key))
+      throw new PantryError({
+        code: Code.INVALID_ARGUMENT,
+        details: `${from}: unknown retry setting "${key}"`,
+        method,
+        hint: `known retry settings: ${Object.keys(DEFAULT_RETRY).join(', ')}`,
+      });
   }
   const p: RetryPolicy = { ...base, ...stripUndefined(options) };
   const bad = (field: string, want: string, got: unknown) =>
-    new PantryError({ code: Code.INVALID_ARGUMENT, details: `${from}.${field}: must be ${want}, got ${JSON.stringify(got)}`, method });
-  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > 10) throw bad('maxAttempts', 'an integer from 1 to 10', p.maxAttempts);
-  if (!(p.initialBackoffMs >= 0 && Number.isFinite(p.initialBackoffMs))) throw bad('initialBackoffMs', 'a non-negative number', p.initialBackoffMs);
-  if (!(p.maxBackoffMs >= p.initialBackoffMs && Number.isFinite(p.maxBackoffMs))) throw bad('maxBackoffMs', 'a number at least initialBackoffMs', p.maxBackoffMs);
-  if (!(p.backoffMultiplier >= 1 && Number.isFinite(p.backoffMultiplier))) throw bad('backoffMultiplier', 'a number at least 1', p.backoffMultiplier);
-  if (!Array.isArray(p.retryableCodes) || !p.retryableCodes.every((c) => Number.isInteger(c) && c > 0 && c <= 16)) throw bad('retryableCodes', 'a list of status codes', p.retryableCodes);
+    new PantryError({
+      code: Code.INVALID_ARGUMENT,
+      details: `${from}.${field}: must be ${want}, got ${JSON.stringify(got)}`,
+      method,
+    });
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1 || p.maxAttempts > 10)
+    throw bad('maxAttempts', 'an integer from 1 to 10', p.maxAttempts);
+  if (!(p.initialBackoffMs >= 0 && Number.isFinite(p.initialBackoffMs)))
+    throw bad('initialBackoffMs', 'a non-negative number', p.initialBackoffMs);
+  if (!(p.maxBackoffMs >= p.initialBackoffMs && Number.isFinite(p.maxBackoffMs)))
+    throw bad('maxBackoffMs', 'a number at least initialBackoffMs', p.maxBackoffMs);
+  if (!(p.backoffMultiplier >= 1 && Number.isFinite(p.backoffMultiplier)))
+    throw bad('backoffMultiplier', 'a number at least 1', p.backoffMultiplier);
+  if (!Array.isArray(p.retryableCodes) || !p.retryableCodes.every((c) => Number.isInteger(c) && c > 0 && c <= 16))
+    throw bad('retryableCodes', 'a list of status codes', p.retryableCodes);
   if (typeof p.assumeIdempotent !== 'boolean') throw bad('assumeIdempotent', 'a boolean', p.assumeIdempotent);
   return p;
 }
@@ -108,16 +132,19 @@ export function nextRetry(input: {
   if (!(error instanceof PantryError)) return { retry: false, reason: 'not a gRPC status' };
   const pushback = pushbackMs(error);
   if (pushback === 'stop') return { retry: false, reason: 'server pushback says stop' };
-  const codeRetryable = policy.retryableCodes.includes(error.code) || (error.code === Code.RESOURCE_EXHAUSTED && pushback !== undefined);
+  const codeRetryable =
+    policy.retryableCodes.includes(error.code) || (error.code === Code.RESOURCE_EXHAUSTED && pushback !== undefined);
   if (!codeRetryable) return { retry: false, reason: `${error.codeName} is not retryable` };
   if (attempt >= policy.maxAttempts) return { retry: false, reason: `${policy.maxAttempts} attempts made` };
   // A first attempt refused before processing (a proxy draining its connection) is retried at once
   // and does not need the throttle: it is no sign of a failing server (gRFC A6 transparent retry).
   const transparent = isTransparentRetry(error, attempt);
-  if (!input.throttleAllows && !transparent) return { retry: false, reason: 'retry throttle engaged (too many recent failures)' };
+  if (!input.throttleAllows && !transparent)
+    return { retry: false, reason: 'retry throttle engaged (too many recent failures)' };
   const bound = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** (attempt - 1));
   const delayMs = transparent ? 0 : (pushback ?? Math.round((input.random ?? Math.random)() * bound));
-  if (input.now + delayMs >= input.deadline) return { retry: false, reason: `the next backoff (${delayMs} ms) would pass the deadline` };
+  if (input.now + delayMs >= input.deadline)
+    return { retry: false, reason: `the next backoff (${delayMs} ms) would pass the deadline` };
   return { retry: true, delayMs };
 }
 
@@ -132,7 +159,12 @@ export function nextRetry(input: {
  * isTransparentRetry(err, 1) // true for UNAVAILABLE "Stream refused by server" on attempt 1
  */
 export function isTransparentRetry(error: unknown, attempt: number): boolean {
-  return attempt === 1 && error instanceof PantryError && error.code === Code.UNAVAILABLE && error.details === 'Stream refused by server';
+  return (
+    attempt === 1 &&
+    error instanceof PantryError &&
+    error.code === Code.UNAVAILABLE &&
+    error.details === 'Stream refused by server'
+  );
 }
 
 /** The server's pushback in ms, `'stop'` for a negative or malformed one, `undefined` for none. */

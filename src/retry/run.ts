@@ -39,7 +39,8 @@ export interface RetryRun<T> {
  * chargeThrottle(err, 1, policy, throttle);
  */
 export function chargeThrottle(error: unknown, attempt: number, policy: RetryPolicy, throttle: RetryThrottle): void {
-  if (error instanceof PantryError && policy.retryableCodes.includes(error.code) && !isTransparentRetry(error, attempt)) throttle.onFailure();
+  if (error instanceof PantryError && policy.retryableCodes.includes(error.code) && !isTransparentRetry(error, attempt))
+    throttle.onFailure();
 }
 
 /**
@@ -59,7 +60,14 @@ export async function retryAfterFirstFailure<T>(run: RetryRun<T>, firstError: un
   let delayMs = 0;
   const decide = (error: unknown, attempt: number): boolean => {
     if (signal?.aborted) return false;
-    const decision = nextRetry({ error, attempt, policy, deadline: run.deadline, now: Date.now(), throttleAllows: throttle.allowsRetry() });
+    const decision = nextRetry({
+      error,
+      attempt,
+      policy,
+      deadline: run.deadline,
+      now: Date.now(),
+      throttleAllows: throttle.allowsRetry(),
+    });
     run.onDecision?.(error, attempt, decision);
     if (decision.retry) delayMs = decision.delayMs;
     return decision.retry;

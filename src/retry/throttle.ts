@@ -13,8 +13,10 @@ export class RetryThrottle {
   readonly tokenRatio: number;
 
   constructor({ maxTokens = 10, tokenRatio = 0.1 }: { maxTokens?: number; tokenRatio?: number } = {}) {
-    if (!(maxTokens > 0 && maxTokens <= 1000)) throw new RangeError(`retryThrottle.maxTokens must be in (0, 1000], got ${maxTokens}`);
-    if (!(tokenRatio > 0 && tokenRatio <= 1)) throw new RangeError(`retryThrottle.tokenRatio must be in (0, 1], got ${tokenRatio}`);
+    if (!(maxTokens > 0 && maxTokens <= 1000))
+      throw new RangeError(`retryThrottle.maxTokens must be in (0, 1000], got ${maxTokens}`);
+    if (!(tokenRatio > 0 && tokenRatio <= 1))
+      throw new RangeError(`retryThrottle.tokenRatio must be in (0, 1], got ${tokenRatio}`);
     this.maxTokens = maxTokens;
     this.tokenRatio = tokenRatio;
     this.tokens = maxTokens;

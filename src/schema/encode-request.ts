@@ -54,7 +54,18 @@ function fieldCulprit(field: DescField, v: unknown, here: string): string | unde
       if (!Array.isArray(v)) return here;
       for (let i = 0; i < v.length; i++) {
         const at = `${here}[${i}]`;
-        const found = field.listKind === 'scalar' ? (encodesScalar(field.scalar, v[i]) ? undefined : at) : field.listKind === 'enum' ? (encodesScalar(ScalarType.INT32, v[i]) ? undefined : at) : isWellKnown(field.message) ? undefined : culprit(field.message, v[i], at);
+        const found =
+          field.listKind === 'scalar'
+            ? encodesScalar(field.scalar, v[i])
+              ? undefined
+              : at
+            : field.listKind === 'enum'
+              ? encodesScalar(ScalarType.INT32, v[i])
+                ? undefined
+                : at
+              : isWellKnown(field.message)
+                ? undefined
+                : culprit(field.message, v[i], at);
         if (found) return found;
       }
       return undefined;

@@ -18,7 +18,11 @@ import * as foodStorage from '../generated/pantry/v1/food_storage_service.js';
 import { file_pantry_v1_food_storage_service } from '../generated/pantry/v1/food_storage_service_pb.js';
 
 const byCodec = new Map<unknown, DescMessage>();
-for (const [codecs, file] of [[hello, file_hello_v1_hello], [food, file_pantry_v1_food], [foodStorage, file_pantry_v1_food_storage_service]] as Array<[Record<string, unknown>, DescFile]>) {
+for (const [codecs, file] of [
+  [hello, file_hello_v1_hello],
+  [food, file_pantry_v1_food],
+  [foodStorage, file_pantry_v1_food_storage_service],
+] as Array<[Record<string, unknown>, DescFile]>) {
   for (const desc of file.messages) if (codecs[desc.name]) byCodec.set(codecs[desc.name], desc);
 }
 
@@ -31,6 +35,7 @@ for (const [codecs, file] of [[hello, file_hello_v1_hello], [food, file_pantry_v
  */
 export function schemaOf(codec: unknown): DescMessage {
   const desc = byCodec.get(codec);
-  if (!desc) throw new Error('no message descriptor for this codec: requests must be generated messages of src/generated');
+  if (!desc)
+    throw new Error('no message descriptor for this codec: requests must be generated messages of src/generated');
   return desc;
 }

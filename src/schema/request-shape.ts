@@ -31,7 +31,15 @@ function fieldShape(field: DescField, depth: number): Shape {
     case 'message':
       return messageShape(field.message, depth);
     case 'list':
-      return { kind: 'array', element: field.listKind === 'scalar' ? scalarShape(field.scalar) : field.listKind === 'enum' ? { kind: 'number' } : messageShape(field.message, depth) };
+      return {
+        kind: 'array',
+        element:
+          field.listKind === 'scalar'
+            ? scalarShape(field.scalar)
+            : field.listKind === 'enum'
+              ? { kind: 'number' }
+              : messageShape(field.message, depth),
+      };
     case 'map':
       return { kind: 'any' };
   }
@@ -67,10 +75,13 @@ export function checkShape(shape: Shape, value: unknown, path = ''): string | un
     case 'string':
     case 'number':
     case 'boolean':
-      if (typeof value !== shape.kind || (shape.kind === 'number' && !Number.isFinite(value))) return `${path}: expected a ${shape.kind}, got ${describe(value)}`;
+      if (typeof value !== shape.kind || (shape.kind === 'number' && !Number.isFinite(value)))
+        return `${path}: expected a ${shape.kind}, got ${describe(value)}`;
       return undefined;
     case 'date':
-      return value instanceof Date && !Number.isNaN(+value) ? undefined : `${path}: expected a valid Date, got ${describe(value)}`;
+      return value instanceof Date && !Number.isNaN(+value)
+        ? undefined
+        : `${path}: expected a valid Date, got ${describe(value)}`;
     case 'bytes':
       return value instanceof Uint8Array ? undefined : `${path}: expected a Uint8Array, got ${describe(value)}`;
     case 'array': {
@@ -82,7 +93,8 @@ export function checkShape(shape: Shape, value: unknown, path = ''): string | un
       return undefined;
     }
     case 'message': {
-      if (typeof value !== 'object' || Array.isArray(value)) return `${path || 'request'}: expected an object, got ${describe(value)}`;
+      if (typeof value !== 'object' || Array.isArray(value))
+        return `${path || 'request'}: expected an object, got ${describe(value)}`;
       for (const key of Object.keys(value)) {
         const field = Object.hasOwn(shape.fields, key) ? shape.fields[key] : undefined;
         const here = path ? `${path}.${key}` : key;
@@ -98,6 +110,7 @@ export function checkShape(shape: Shape, value: unknown, path = ''): string | un
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  if (typeof value === 'string') return `a string (${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)})`;
+  if (typeof value === 'string')
+    return `a string (${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)})`;
   return typeof value === 'object' ? (value instanceof Date ? 'an invalid Date' : 'an object') : `a ${typeof value}`;
 }

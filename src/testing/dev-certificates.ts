@@ -90,7 +90,12 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
   const ca: Issuer = { cert: caCert, keys: caKeys };
   const names = options.serverNames ?? ['localhost', '127.0.0.1'];
   const server = await issue(ca, 'pantry-server', validity, 'serverAuth', names);
-  const client = await issue(ca, options.clientName ?? 'pantry-dev-client', options.clientValidity ?? validity, 'clientAuth');
+  const client = await issue(
+    ca,
+    options.clientName ?? 'pantry-dev-client',
+    options.clientValidity ?? validity,
+    'clientAuth',
+  );
   const files = {
     caCert: `${caCert.toString('pem')}\n`,
     serverCert: server.cert,
@@ -106,7 +111,12 @@ export async function writeDevCertificates(dir: string, options: DevCertificateO
     ...files,
     async issueClient(target, o = {}) {
       const issuer = o.viaIntermediate ? await intermediate(ca, validity) : ca;
-      const pair = await issue(issuer, o.name ?? 'pantry-dev-client', o.validity ?? validity, o.extendedKeyUsage ?? 'clientAuth');
+      const pair = await issue(
+        issuer,
+        o.name ?? 'pantry-dev-client',
+        o.validity ?? validity,
+        o.extendedKeyUsage ?? 'clientAuth',
+      );
       if (o.viaIntermediate) pair.cert += `${issuer.cert.toString('pem')}\n`;
       await mkdir(target, { recursive: true });
       await writePair(target, 'client', pair);
@@ -142,7 +152,13 @@ async function intermediate(ca: Issuer, validity: { notBefore: Date; notAfter: D
   return { cert, keys };
 }
 
-async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date; notAfter: Date }, usage: 'serverAuth' | 'clientAuth' | 'none', names: string[] = []): Promise<{ cert: string; key: string }> {
+async function issue(
+  ca: Issuer,
+  commonName: string,
+  validity: { notBefore: Date; notAfter: Date },
+  usage: 'serverAuth' | 'clientAuth' | 'none',
+  names: string[] = [],
+): Promise<{ cert: string; key: string }> {
   const keys = await generateKeys();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
@@ -151,7 +167,11 @@ async function issue(ca: Issuer, commonName: string, validity: { notBefore: Date
   ];
   if (usage !== 'none') extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage[usage]]));
   if (names.length) {
-    extensions.push(new x509.SubjectAlternativeNameExtension(names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n }))));
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension(
+        names.map((n) => (isIP(n) ? { type: 'ip' as const, value: n } : { type: 'dns' as const, value: n })),
+      ),
+    );
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -173,5 +193,7 @@ function generateKeys(): Promise<CryptoKeyPair> {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(12))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(12)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }

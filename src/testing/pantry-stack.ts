@@ -78,9 +78,11 @@ export interface PantryStack extends AsyncDisposable {
  */
 export async function startPantryStack(options: PantryStackOptions = {}): Promise<PantryStack> {
   const proxy = options.proxy ?? 'envoy';
-  if (proxy !== 'none' && !(proxy in PROXIES)) throw new Error(`startPantryStack: proxy must be 'envoy', 'haproxy' or 'none', got ${JSON.stringify(proxy)}`);
+  if (proxy !== 'none' && !(proxy in PROXIES))
+    throw new Error(`startPantryStack: proxy must be 'envoy', 'haproxy' or 'none', got ${JSON.stringify(proxy)}`);
   const wanted = options.runtime ?? 'auto';
-  if (!['docker', 'process', 'auto'].includes(wanted)) throw new Error(`startPantryStack: runtime must be 'docker', 'process' or 'auto', got ${JSON.stringify(wanted)}`);
+  if (!['docker', 'process', 'auto'].includes(wanted))
+    throw new Error(`startPantryStack: runtime must be 'docker', 'process' or 'auto', got ${JSON.stringify(wanted)}`);
   const runtime = wanted === 'auto' ? ((await dockerAvailable()) ? 'docker' : 'process') : wanted;
 
   const workDir = await mkdtemp(join(tmpdir(), 'pantry-stack-'));
@@ -104,7 +106,11 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     // container port accepts and resets until the proxy listens) or a loaded machine is slow.
     const target = parseAddress(parts.address, 'stack address');
     let tls = await probeTls(target, material);
-    for (let i = 0; i < 20 && tls.error && /ECONNRESET|ECONNREFUSED|disconnected before secure|timed out/i.test(tls.error); i++) {
+    for (
+      let i = 0;
+      i < 20 && tls.error && /ECONNRESET|ECONNREFUSED|disconnected before secure|timed out/i.test(tls.error);
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 250));
       tls = await probeTls(target, material, { timeoutMs: 10_000 });
     }
@@ -121,7 +127,8 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       logs: () => started.logs(),
       stopServer: () => started.kill('server'),
       startServer: () => started.start('server').then(() => servingAgain(parts!.address, certDir)),
-      restartServer: (o = {}) => restart(started, 'server', o.downMs ?? 0).then(() => servingAgain(parts!.address, certDir)),
+      restartServer: (o = {}) =>
+        restart(started, 'server', o.downMs ?? 0).then(() => servingAgain(parts!.address, certDir)),
       restartProxy: (o = {}) => {
         if (proxy === 'none') return Promise.reject(new Error('restartProxy: this stack has no proxy (proxy: "none")'));
         return o.graceful ? started.gracefulRestartProxy() : restart(started, 'proxy', o.downMs ?? 0);
@@ -149,12 +156,25 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
  */
 async function servingAgain(address: string, certDir: string, timeoutMs = 20_000): Promise<void> {
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const client = createClient({ address, certDir, retry: false, deadlineMs: 1_000, logger: silent, watchCertificates: false });
+  const client = createClient({
+    address,
+    certDir,
+    retry: false,
+    deadlineMs: 1_000,
+    logger: silent,
+    watchCertificates: false,
+  });
   try {
     for (const until = Date.now() + timeoutMs; ; ) {
-      const err = await client.hello.hello({}).then(() => undefined, (e: Error) => e);
+      const err = await client.hello.hello({}).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       if (!err) return;
-      if (Date.now() > until) throw new Error(`the server started but ${address} does not serve Hello within ${timeoutMs} ms: ${err.message}`);
+      if (Date.now() > until)
+        throw new Error(
+          `the server started but ${address} does not serve Hello within ${timeoutMs} ms: ${err.message}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   } finally {
@@ -174,10 +194,13 @@ async function prepareProxyCerts(certDir: string, target: string): Promise<void>
     try {
       await copyFile(join(certDir, f), join(target, f));
     } catch {
-      throw new Error(`startPantryStack: certDir ${certDir} has no ${f}; it needs ca.crt, server.crt and server.key for the server side (writeDevCertificates makes them)`);
+      throw new Error(
+        `startPantryStack: certDir ${certDir} has no ${f}; it needs ca.crt, server.crt and server.key for the server side (writeDevCertificates makes them)`,
+      );
     }
   }
   await chmod(join(target, 'server.key'), 0o644); // a test key, read by the proxy's own user inside its container
-  const pem = (await readFile(join(certDir, 'server.crt'), 'utf8')) + (await readFile(join(certDir, 'server.key'), 'utf8'));
+  const pem =
+    (await readFile(join(certDir, 'server.crt'), 'utf8')) + (await readFile(join(certDir, 'server.key'), 'utf8'));
   await writeFile(join(target, 'server.pem'), pem, { mode: 0o644 });
 }

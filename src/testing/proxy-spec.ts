@@ -69,15 +69,29 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
     image: () => (ENVOY_IMAGE ? { name: ENVOY_IMAGE, build: false } : { name: 'pantry-envoy', build: true }),
     config: join(DEPLOY_DIR, 'envoy', 'envoy.yaml'),
     configName: 'envoy.yaml',
-    pitfalls: { 'no-alpn': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'no-alpn.yaml'), 'http1-upstream': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'http1-upstream.yaml') },
+    pitfalls: {
+      'no-alpn': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'no-alpn.yaml'),
+      'http1-upstream': join(DEPLOY_DIR, 'envoy', 'pitfalls', 'http1-upstream.yaml'),
+    },
     containerConfig: '/etc/envoy/envoy.yaml',
     containerCerts: '/etc/envoy/certs',
     containerPort: 8443,
     // One worker thread (2-core machines); a dynamic base id so parallel Envoys never share
     // hot-restart memory; a hot restart drains the old process for 2 s, then ends it.
     args: (config, restart) => [
-      '-c', config, '--concurrency', '1', '--log-level', 'info', '--drain-time-s', '2', '--parent-shutdown-time-s', '4',
-      ...(restart?.epoch ? ['--base-id', restart.baseId!, '--restart-epoch', String(restart.epoch)] : ['--use-dynamic-base-id']),
+      '-c',
+      config,
+      '--concurrency',
+      '1',
+      '--log-level',
+      'info',
+      '--drain-time-s',
+      '2',
+      '--parent-shutdown-time-s',
+      '4',
+      ...(restart?.epoch
+        ? ['--base-id', restart.baseId!, '--restart-epoch', String(restart.epoch)]
+        : ['--use-dynamic-base-id']),
       ...(restart && !restart.epoch ? ['--base-id-path', restart.baseIdFile] : []),
     ],
     env: () => ({}),
@@ -97,7 +111,10 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
         [/(\bport_value: )9090\b/, upPort],
       ];
       for (const [pattern, value] of rewrites) {
-        if (!pattern.test(out)) throw new Error(`startPantryStack: the Envoy config has no "${pattern.source.replace(/\\b|\\|\(|\)/g, '')}" to point at this stack; a custom proxyConfig must keep the shipped listener (0.0.0.0:8443), upstream (server:9090) and admin (127.0.0.1:9901) addresses`);
+        if (!pattern.test(out))
+          throw new Error(
+            `startPantryStack: the Envoy config has no "${pattern.source.replace(/\\b|\\|\(|\)/g, '')}" to point at this stack; a custom proxyConfig must keep the shipped listener (0.0.0.0:8443), upstream (server:9090) and admin (127.0.0.1:9901) addresses`,
+          );
         out = out.replace(pattern, `$1${value}`);
       }
       return out;
@@ -111,7 +128,10 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
     image: () => ({ name: 'pantry-haproxy', build: true }),
     config: join(DEPLOY_DIR, 'haproxy', 'haproxy.cfg'),
     configName: 'haproxy.cfg',
-    pitfalls: { 'no-alpn': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'no-alpn.cfg'), 'http1-upstream': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'http1-upstream.cfg') },
+    pitfalls: {
+      'no-alpn': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'no-alpn.cfg'),
+      'http1-upstream': join(DEPLOY_DIR, 'haproxy', 'pitfalls', 'http1-upstream.cfg'),
+    },
     containerConfig: '/etc/haproxy/haproxy.cfg',
     containerCerts: '/etc/pantry/certs',
     containerPort: 8443,
@@ -130,7 +150,10 @@ async function onPath(binary: string, install: string): Promise<string> {
   } catch {
     // not found: below
   }
-  throw new PantryError({ code: Code.FAILED_PRECONDITION, details: `startPantryStack: the ${binary} binary is not on PATH: ${install}, or use the default proxy "envoy"` });
+  throw new PantryError({
+    code: Code.FAILED_PRECONDITION,
+    details: `startPantryStack: the ${binary} binary is not on PATH: ${install}, or use the default proxy "envoy"`,
+  });
 }
 
 function splitHostPort(hostPort: string): [string, string] {

@@ -28,7 +28,12 @@ let building: Promise<string> | undefined;
 export function pantryServerBinary(): Promise<string> {
   const given = process.env.PANTRY_SERVER_BIN;
   if (given) {
-    if (!existsSync(given)) return Promise.reject(new Error(`PANTRY_SERVER_BIN=${given}: no such file. Build one with: cd server && CGO_ENABLED=0 go build -o bin/pantry-server ./cmd/pantry-server`));
+    if (!existsSync(given))
+      return Promise.reject(
+        new Error(
+          `PANTRY_SERVER_BIN=${given}: no such file. Build one with: cd server && CGO_ENABLED=0 go build -o bin/pantry-server ./cmd/pantry-server`,
+        ),
+      );
     return Promise.resolve(given);
   }
   building ??= build().catch((err) => {
@@ -39,19 +44,28 @@ export function pantryServerBinary(): Promise<string> {
 }
 
 async function build(): Promise<string> {
-  if (!existsSync(join(SERVER_DIR, 'go.mod'))) throw new Error(`the Go server sources are missing at ${SERVER_DIR}; set PANTRY_SERVER_BIN to a pantry-server binary`);
+  if (!existsSync(join(SERVER_DIR, 'go.mod')))
+    throw new Error(
+      `the Go server sources are missing at ${SERVER_DIR}; set PANTRY_SERVER_BIN to a pantry-server binary`,
+    );
   const go = process.env.GO ?? 'go';
   try {
     await run(go, ['version']);
   } catch {
-    throw new Error('the Go toolchain (go) is not on PATH: install Go 1.24 or later, or set PANTRY_SERVER_BIN to a prebuilt pantry-server binary, or use runtime: "docker" with a prebuilt image');
+    throw new Error(
+      'the Go toolchain (go) is not on PATH: install Go 1.24 or later, or set PANTRY_SERVER_BIN to a prebuilt pantry-server binary, or use runtime: "docker" with a prebuilt image',
+    );
   }
   const outDir = join(tmpdir(), 'pantry-client-server');
   await mkdir(outDir, { recursive: true });
   const out = join(outDir, 'pantry-server');
   const partial = `${out}.${process.pid}.${Date.now()}`;
   try {
-    await run(go, ['build', '-trimpath', '-o', partial, './cmd/pantry-server'], { cwd: SERVER_DIR, env: { ...process.env, CGO_ENABLED: '0' }, maxBuffer: 16 << 20 });
+    await run(go, ['build', '-trimpath', '-o', partial, './cmd/pantry-server'], {
+      cwd: SERVER_DIR,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      maxBuffer: 16 << 20,
+    });
   } catch (err) {
     throw new Error(`building the Go server failed:\n${(err as { stderr?: string }).stderr ?? err}`);
   }

@@ -50,7 +50,11 @@ export class CertificateWatcher implements CertificateProvider {
       next = loadTlsMaterial(this.inputs).material;
     } catch (err) {
       const why = (err as Error).message;
-      if (why !== this.lastRejected) this.options.tracer.warn('credentials', `renewed certificate files are not usable yet, keeping the current ones: ${why}`);
+      if (why !== this.lastRejected)
+        this.options.tracer.warn(
+          'credentials',
+          `renewed certificate files are not usable yet, keeping the current ones: ${why}`,
+        );
       this.lastRejected = why;
       return false;
     }
@@ -58,7 +62,10 @@ export class CertificateWatcher implements CertificateProvider {
     const prev = this.material;
     if (next.ca.equals(prev.ca) && sameBuffer(next.cert, prev.cert) && sameBuffer(next.key, prev.key)) return false;
     this.material = next;
-    this.options.tracer.info('credentials', `reloaded certificates: ${next.leaf ? `client "${nameOf(next.leaf.subject)}" serial ${next.leaf.serialNumber} valid until ${next.leaf.validTo}` : 'CA only'}`);
+    this.options.tracer.info(
+      'credentials',
+      `reloaded certificates: ${next.leaf ? `client "${nameOf(next.leaf.subject)}" serial ${next.leaf.serialNumber} valid until ${next.leaf.validTo}` : 'CA only'}`,
+    );
     for (const l of this.caListeners) l({ caCertificate: next.ca });
     for (const l of this.identityListeners) l(this.identity());
     return true;

@@ -20,7 +20,11 @@ export interface TlsCheck extends TlsProbeResult {
  * const r = await checkTls(address, material, { serverName });
  * if (r.clientCertificateAccepted === false) console.log(r.rejection);
  */
-export async function checkTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number } = {}): Promise<TlsCheck> {
+export async function checkTls(
+  address: Address,
+  material: TlsMaterial,
+  options: { serverName?: string; timeoutMs?: number } = {},
+): Promise<TlsCheck> {
   const probe = await probeTls(address, material, options);
   if (probe.error) return probe;
   const timeoutMs = options.timeoutMs ?? 3000;
@@ -35,11 +39,15 @@ export async function checkTls(address: Address, material: TlsMaterial, options:
     const timer = setTimeout(() => done({ accepted: true }), timeoutMs); // silence: nothing rejected us
     socket.once('secureConnect', () => {
       // HTTP/2 client preface and an empty SETTINGS frame: any server answers with bytes of its own.
-      socket.write(Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]));
+      socket.write(
+        Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]),
+      );
     });
     socket.once('data', () => done({ accepted: true }));
     socket.once('error', (err: Error & { code?: string }) => done({ accepted: false, rejection: err.message }));
-    socket.once('end', () => done({ accepted: false, rejection: 'the server closed the connection without answering' }));
+    socket.once('end', () =>
+      done({ accepted: false, rejection: 'the server closed the connection without answering' }),
+    );
   });
   return { ...probe, clientCertificateAccepted: answer.accepted, rejection: answer.rejection };
 }

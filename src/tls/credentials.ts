@@ -36,7 +36,15 @@ export interface CredentialInputs extends TlsInputs {
  * @example
  * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000, lifetime.signal);
  */
-export function clientCredentials(opts: CredentialInputs, env: NodeJS.ProcessEnv, tracer: Tracer, address: Address, serverName: string | undefined, refreshMs: number, signal?: AbortSignal): ClientCredentials {
+export function clientCredentials(
+  opts: CredentialInputs,
+  env: NodeJS.ProcessEnv,
+  tracer: Tracer,
+  address: Address,
+  serverName: string | undefined,
+  refreshMs: number,
+  signal?: AbortSignal,
+): ClientCredentials {
   if (opts.insecure) {
     tracer.debug('credentials', `plaintext to ${address.target} (insecure: true)`);
     return { credentials: grpcCredentials.createInsecure() };
@@ -45,20 +53,39 @@ export function clientCredentials(opts: CredentialInputs, env: NodeJS.ProcessEnv
   for (const w of warnings) tracer.warn('credentials', w);
   const caSource = describeSource(material.sources.ca);
   if (tracer.enabled('credentials')) {
-    tracer.debug('credentials', `ca from ${caSource}: ${material.caCerts.map((c) => `"${nameOf(c.subject)}" until ${c.validTo}`).join('; ')}`);
-    if (material.leaf) tracer.debug('credentials', `client certificate from ${describeSource(material.sources.cert!)}: "${nameOf(material.leaf.subject)}" serial ${material.leaf.serialNumber} until ${material.leaf.validTo}; key from ${describeSource(material.sources.key!)}`);
+    tracer.debug(
+      'credentials',
+      `ca from ${caSource}: ${material.caCerts.map((c) => `"${nameOf(c.subject)}" until ${c.validTo}`).join('; ')}`,
+    );
+    if (material.leaf)
+      tracer.debug(
+        'credentials',
+        `client certificate from ${describeSource(material.sources.cert!)}: "${nameOf(material.leaf.subject)}" serial ${material.leaf.serialNumber} until ${material.leaf.validTo}; key from ${describeSource(material.sources.key!)}`,
+      );
   }
   const watch = opts.watchCertificates ?? isFileBacked(material);
-  if (watch && !isFileBacked(material)) throw configError(Code.INVALID_ARGUMENT, 'watchCertificates: true needs ca, cert and key from files', 'inline PEM cannot be renewed; give paths, or leave watchCertificates unset');
+  if (watch && !isFileBacked(material))
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      'watchCertificates: true needs ca, cert and key from files',
+      'inline PEM cannot be renewed; give paths, or leave watchCertificates unset',
+    );
   const watcher = new CertificateWatcher(opts, material, { watch, intervalMs: refreshMs, tracer });
   if (tracer.enabled('tls')) {
     void probeTls(address, material, { serverName, signal }).then((r) =>
       signal?.aborted
         ? undefined
         : r.error
-        ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
-        : tracer.debug('tls', `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`),
+          ? tracer.debug('tls', `probe of ${address.target} failed: ${r.error}`)
+          : tracer.debug(
+              'tls',
+              `${address.target}: ${r.protocol}, ALPN ${r.alpn || 'none (Python/C++ gRPC clients will fail: missing selected ALPN property)'}, server certificate "${r.serverCertificate?.subject}" until ${r.serverCertificate?.validTo}${r.authorizationError ? `, NOT TRUSTED: ${r.authorizationError}` : ''}`,
+            ),
     );
   }
-  return { credentials: experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null), watcher, caSource };
+  return {
+    credentials: experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null),
+    watcher,
+    caSource,
+  };
 }

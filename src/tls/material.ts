@@ -11,7 +11,14 @@ import { inspect } from 'node:util';
 import { Code } from '../errors/code.js';
 import { configError } from '../errors/pantry-error.js';
 import { readPem, type PemBlock } from './pem-file.js';
-import { certDirOf, describeSource, resolvePemInput, type PemInput, type PemSource, type ResolvedPem } from './pem-source.js';
+import {
+  certDirOf,
+  describeSource,
+  resolvePemInput,
+  type PemInput,
+  type PemSource,
+  type ResolvedPem,
+} from './pem-source.js';
 
 export { describeSource, type PemInput, type PemSource } from './pem-source.js';
 
@@ -75,13 +82,20 @@ function parseCertificates(part: Part, blocks: PemBlock[], source: PemSource): X
   const certs = blocks.filter((b) => b.label === 'CERTIFICATE');
   if (certs.length === 0) {
     const kind = blocks[0]?.label;
-    throw configError(Code.INVALID_ARGUMENT, `${what}: holds no certificate${kind ? ` (found a ${kind} block)` : ''}`, part === 'cert' ? 'cert is the client certificate (client.crt); the key goes in key' : undefined);
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${what}: holds no certificate${kind ? ` (found a ${kind} block)` : ''}`,
+      part === 'cert' ? 'cert is the client certificate (client.crt); the key goes in key' : undefined,
+    );
   }
   return certs.map((block, i) => {
     try {
       return new X509Certificate(block.text);
     } catch {
-      throw configError(Code.INVALID_ARGUMENT, `${what}: certificate ${i + 1} is not a valid X.509 certificate (damaged or truncated PEM)`);
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `${what}: certificate ${i + 1} is not a valid X.509 certificate (damaged or truncated PEM)`,
+      );
     }
   });
 }
@@ -90,8 +104,16 @@ function parseCertificates(part: Part, blocks: PemBlock[], source: PemSource): X
 function invalidNow(cert: X509Certificate, now: number): { why: string; fix: string } | undefined {
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
-  if (now < from) return { why: `certificate "${nameOf(cert.subject)}" is not valid before ${new Date(from).toISOString()}`, fix: 'check the clock of this machine, or wait until the certificate is valid' };
-  if (now > to) return { why: `certificate "${nameOf(cert.subject)}" expired on ${new Date(to).toISOString()}`, fix: 'renew the certificate (with cert-manager, check the Certificate resource)' };
+  if (now < from)
+    return {
+      why: `certificate "${nameOf(cert.subject)}" is not valid before ${new Date(from).toISOString()}`,
+      fix: 'check the clock of this machine, or wait until the certificate is valid',
+    };
+  if (now > to)
+    return {
+      why: `certificate "${nameOf(cert.subject)}" expired on ${new Date(to).toISOString()}`,
+      fix: 'renew the certificate (with cert-manager, check the Certificate resource)',
+    };
   return undefined;
 }
 
@@ -104,14 +126,28 @@ function usableCas(cas: X509Certificate[], source: PemSource, now: number, warni
   const what = `ca ${describeSource(source)}`;
   const problems: Array<{ why: string; fix: string }> = [];
   const usable = cas.filter((c) => {
-    const p = invalidNow(c, now) ?? (c.ca ? undefined : { why: `certificate "${nameOf(c.subject)}" is not a CA (basic constraints CA:FALSE or absent): it cannot sign other certificates`, fix: 'give the CA certificate that issued the proxy\'s certificate (ca.crt), not the proxy\'s or client\'s own certificate' });
+    const p =
+      invalidNow(c, now) ??
+      (c.ca
+        ? undefined
+        : {
+            why: `certificate "${nameOf(c.subject)}" is not a CA (basic constraints CA:FALSE or absent): it cannot sign other certificates`,
+            fix: "give the CA certificate that issued the proxy's certificate (ca.crt), not the proxy's or client's own certificate",
+          });
     if (p) problems.push(p);
     return !p;
   });
   if (usable.length === 0) {
-    throw configError(Code.FAILED_PRECONDITION, `${what}: no usable CA certificate: ${problems.map((p) => p.why).join('; ')}`, problems[0].fix);
+    throw configError(
+      Code.FAILED_PRECONDITION,
+      `${what}: no usable CA certificate: ${problems.map((p) => p.why).join('; ')}`,
+      problems[0].fix,
+    );
   }
-  if (problems.length) warnings.push(`${what}: ignoring ${problems.map((p) => p.why).join('; ')}; ${usable.length} other CA certificate${usable.length === 1 ? '' : 's'} in it still usable`);
+  if (problems.length)
+    warnings.push(
+      `${what}: ignoring ${problems.map((p) => p.why).join('; ')}; ${usable.length} other CA certificate${usable.length === 1 ? '' : 's'} in it still usable`,
+    );
   return usable;
 }
 
@@ -157,10 +193,18 @@ function parseKey(pem: Buffer, source: PemSource): KeyObject {
   const what = `key ${describeSource(source)}`;
   const text = pem.toString('latin1');
   if (text.includes('ENCRYPTED PRIVATE KEY') || /Proc-Type:\s*4,ENCRYPTED/.test(text)) {
-    throw configError(Code.INVALID_ARGUMENT, `${what}: the private key is encrypted`, 'gRPC needs an unencrypted key: openssl pkey -in client.key -out client.key.plain (keep it mode 600)');
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${what}: the private key is encrypted`,
+      'gRPC needs an unencrypted key: openssl pkey -in client.key -out client.key.plain (keep it mode 600)',
+    );
   }
   if (!/-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----/.test(text)) {
-    throw configError(Code.INVALID_ARGUMENT, `${what}: holds no private key`, 'key is the client private key (client.key); the certificate goes in cert');
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${what}: holds no private key`,
+      'key is the client private key (client.key); the certificate goes in cert',
+    );
   }
   try {
     return createPrivateKey(pem);
@@ -178,7 +222,11 @@ function parseKey(pem: Buffer, source: PemSource): KeyObject {
  * @example
  * const { material, warnings } = loadTlsMaterial({ certDir: './certs' });
  */
-export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = process.env, now = Date.now()): { material: TlsMaterial; warnings: TlsWarning[] } {
+export function loadTlsMaterial(
+  inputs: TlsInputs,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): { material: TlsMaterial; warnings: TlsWarning[] } {
   const warnings: TlsWarning[] = [];
   certDirOf(inputs.certDir, 'option certDir');
   certDirOf(env.PANTRY_CERT_DIR, 'env PANTRY_CERT_DIR');
@@ -186,11 +234,19 @@ export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = proc
   const cert = pick('cert', inputs, env);
   const key = pick('key', inputs, env);
   if (!ca) {
-    throw configError(Code.FAILED_PRECONDITION, 'no CA certificate given', 'pass certDir (with ca.crt), option ca, env PANTRY_CA_CERT or PANTRY_CERT_DIR; for a plaintext server pass insecure: true');
+    throw configError(
+      Code.FAILED_PRECONDITION,
+      'no CA certificate given',
+      'pass certDir (with ca.crt), option ca, env PANTRY_CA_CERT or PANTRY_CERT_DIR; for a plaintext server pass insecure: true',
+    );
   }
   if (!cert !== !key) {
     const missing = cert ? 'key' : 'cert';
-    throw configError(Code.INVALID_ARGUMENT, `${missing} is missing: a client certificate and its key go together (got only ${cert ? 'cert' : 'key'} from ${describeSource((cert ?? key)!.source)})`, fileHint(missing));
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${missing} is missing: a client certificate and its key go together (got only ${cert ? 'cert' : 'key'} from ${describeSource((cert ?? key)!.source)})`,
+      fileHint(missing),
+    );
   }
 
   const caRead = readPem('ca', ca, fileHint('ca'));
@@ -203,21 +259,31 @@ export function loadTlsMaterial(inputs: TlsInputs, env: NodeJS.ProcessEnv = proc
     const certRead = readPem('cert', cert, fileHint('cert'));
     const [leaf, ...intermediates] = parseCertificates('cert', certRead.blocks, cert.source);
     const invalid = invalidNow(leaf, now);
-    if (invalid) throw configError(Code.FAILED_PRECONDITION, `cert ${describeSource(cert.source)}: ${invalid.why}`, invalid.fix);
+    if (invalid)
+      throw configError(Code.FAILED_PRECONDITION, `cert ${describeSource(cert.source)}: ${invalid.why}`, invalid.fix);
     checkClientAuth(leaf, cert.source);
     const keyPem = readPem('key', key, fileHint('key')).bytes;
     const keyObject = parseKey(keyPem, key.source);
     if (!leaf.checkPrivateKey(keyObject)) {
-      throw configError(Code.INVALID_ARGUMENT, `key ${describeSource(key.source)} does not match cert ${describeSource(cert.source)}`, 'use the key that was issued with this certificate (the same Secret, tls.key with tls.crt)');
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `key ${describeSource(key.source)} does not match cert ${describeSource(cert.source)}`,
+        'use the key that was issued with this certificate (the same Secret, tls.key with tls.crt)',
+      );
     }
     if (!chainsTo(leaf, intermediates, caCerts)) {
-      warnings.push(`cert ${describeSource(cert.source)} ("${nameOf(leaf.subject)}", issuer "${nameOf(leaf.issuer)}") is not signed by the CA in ${describeSource(ca.source)}, directly or through ${intermediates.length ? `the ${intermediates.length} intermediate certificate(s) sent with it` : 'an intermediate sent with it'}; fine when the proxy trusts another CA, otherwise the proxy will reject it`);
+      warnings.push(
+        `cert ${describeSource(cert.source)} ("${nameOf(leaf.subject)}", issuer "${nameOf(leaf.issuer)}") is not signed by the CA in ${describeSource(ca.source)}, directly or through ${intermediates.length ? `the ${intermediates.length} intermediate certificate(s) sent with it` : 'an intermediate sent with it'}; fine when the proxy trusts another CA, otherwise the proxy will reject it`,
+      );
     }
     const certPem = certRead.bytes;
     if (key.source.path) {
       try {
         const mode = statSync(key.source.path).mode & 0o777;
-        if (mode & 0o077) warnings.push(`key ${key.source.path} is readable by group or others (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it`);
+        if (mode & 0o077)
+          warnings.push(
+            `key ${key.source.path} is readable by group or others (mode ${mode.toString(8).padStart(3, '0')}); chmod 600 it`,
+          );
       } catch {
         /* already read above; a vanished file shows at the next reload */
       }
@@ -235,7 +301,8 @@ function hideKey(material: TlsMaterial): void {
   const key = material.key;
   Object.defineProperty(material, 'key', { value: key, enumerable: false });
   Object.defineProperty(material, inspect.custom, {
-    value: () => `TlsMaterial { ca: ${describeSource(material.sources.ca)}, cert: ${material.sources.cert ? describeSource(material.sources.cert) : 'none'}, key: [redacted] }`,
+    value: () =>
+      `TlsMaterial { ca: ${describeSource(material.sources.ca)}, cert: ${material.sources.cert ? describeSource(material.sources.cert) : 'none'}, key: [redacted] }`,
     enumerable: false,
   });
 }

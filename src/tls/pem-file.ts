@@ -35,12 +35,18 @@ export function readPem(part: string, input: ResolvedPem, hint?: string): { byte
     throw configError(
       Code.INVALID_ARGUMENT,
       `${what}: is not PEM${der ? ' (it looks like DER)' : looksLikeBase64(text.trim()) ? ' (it looks like base64 without the -----BEGIN/-----END lines)' : ''}`,
-      der ? `convert it: openssl ${part === 'key' ? 'pkey' : 'x509'} -inform der -in FILE -out FILE.pem` : 'expected text starting with "-----BEGIN"; give the whole PEM text, or a file path',
+      der
+        ? `convert it: openssl ${part === 'key' ? 'pkey' : 'x509'} -inform der -in FILE -out FILE.pem`
+        : 'expected text starting with "-----BEGIN"; give the whole PEM text, or a file path',
     );
   }
   const blocks = pemBlocks(text);
   if (!blocks) {
-    throw configError(Code.FAILED_PRECONDITION, `${what}: holds a cut-off PEM block (a file still being written, or truncated)`, 'write certificate files whole (cert-manager and kubelet swap them atomically); this client keeps the previous ones until then');
+    throw configError(
+      Code.FAILED_PRECONDITION,
+      `${what}: holds a cut-off PEM block (a file still being written, or truncated)`,
+      'write certificate files whole (cert-manager and kubelet swap them atomically); this client keeps the previous ones until then',
+    );
   }
   return { bytes, blocks };
 }
@@ -83,30 +89,64 @@ function readRegularFile(what: string, path: string, showPath: boolean, hint?: s
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
-      code === 'ENOENT' ? (showPath ? 'file does not exist' : 'is neither PEM text nor an existing file') : code === 'EACCES' ? 'file is not readable by this process' : code === 'EISDIR' ? 'is a directory, not a file' : `file cannot be opened (${code ?? 'error'})`;
-    throw configError(Code.FAILED_PRECONDITION, `${what}: ${why}`, !showPath && code === 'ENOENT' ? 'give the PEM text with its -----BEGIN and -----END lines, or the path of a PEM file' : hint);
+      code === 'ENOENT'
+        ? showPath
+          ? 'file does not exist'
+          : 'is neither PEM text nor an existing file'
+        : code === 'EACCES'
+          ? 'file is not readable by this process'
+          : code === 'EISDIR'
+            ? 'is a directory, not a file'
+            : `file cannot be opened (${code ?? 'error'})`;
+    throw configError(
+      Code.FAILED_PRECONDITION,
+      `${what}: ${why}`,
+      !showPath && code === 'ENOENT'
+        ? 'give the PEM text with its -----BEGIN and -----END lines, or the path of a PEM file'
+        : hint,
+    );
   }
   try {
     const stats = fstatSync(fd);
-    if (!stats.isFile()) throw configError(Code.FAILED_PRECONDITION, `${what}: is ${kindOfFile(stats)}, not a regular file`, hint);
+    if (!stats.isFile())
+      throw configError(Code.FAILED_PRECONDITION, `${what}: is ${kindOfFile(stats)}, not a regular file`, hint);
     if (stats.size > MAX_PEM_BYTES) throw tooLarge(what, stats.size);
     // Read at most one byte past the cap: a file that grows while being read is still bounded.
     const buffer = Buffer.alloc(Math.min(MAX_PEM_BYTES + 1, stats.size + 64 * 1024));
     let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    for (let n = -1; n !== 0 && length < buffer.length; length += n)
+      n = readSync(fd, buffer, length, buffer.length - length, null);
     return buffer.subarray(0, length);
   } catch (err) {
     if ((err as { name?: string }).name === 'PantryError') throw err;
-    throw configError(Code.FAILED_PRECONDITION, `${what}: file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, hint);
+    throw configError(
+      Code.FAILED_PRECONDITION,
+      `${what}: file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      hint,
+    );
   } finally {
     closeSync(fd);
   }
 }
 
 function tooLarge(what: string, size: number) {
-  return configError(Code.FAILED_PRECONDITION, `${what}: is ${size} bytes, more than the ${MAX_PEM_BYTES / 1024 / 1024} MiB a certificate, bundle or key may have`, 'give only the CA certificates this client needs');
+  return configError(
+    Code.FAILED_PRECONDITION,
+    `${what}: is ${size} bytes, more than the ${MAX_PEM_BYTES / 1024 / 1024} MiB a certificate, bundle or key may have`,
+    'give only the CA certificates this client needs',
+  );
 }
 
 function kindOfFile(s: Stats): string {
-  return s.isDirectory() ? 'a directory' : s.isFIFO() ? 'a FIFO (named pipe)' : s.isCharacterDevice() ? 'a character device' : s.isBlockDevice() ? 'a block device' : s.isSocket() ? 'a socket' : 'a special file';
+  return s.isDirectory()
+    ? 'a directory'
+    : s.isFIFO()
+      ? 'a FIFO (named pipe)'
+      : s.isCharacterDevice()
+        ? 'a character device'
+        : s.isBlockDevice()
+          ? 'a block device'
+          : s.isSocket()
+            ? 'a socket'
+            : 'a special file';
 }

@@ -36,7 +36,9 @@ export type ResolvedPem = { source: PemSource; bytes: Buffer } | { source: PemSo
  */
 export function describeSource(s: PemSource): string {
   if (s.path === undefined) return `${s.origin} (inline PEM)`;
-  return s.showPath === false ? `${s.origin} (not PEM and not a file path; value not shown)` : `${s.origin} (${s.path})`;
+  return s.showPath === false
+    ? `${s.origin} (not PEM and not a file path; value not shown)`
+    : `${s.origin} (${s.path})`;
 }
 
 /**
@@ -52,11 +54,27 @@ export function describeSource(s: PemSource): string {
  */
 export function resolvePemInput(given: unknown, origin: string): ResolvedPem {
   if (given instanceof Uint8Array) return { source: { origin }, bytes: toBuffer(given) };
-  if (Array.isArray(given) && given.length > 0 && given.every((g) => typeof g === 'string' || g instanceof Uint8Array)) {
-    return { source: { origin }, bytes: Buffer.concat(given.flatMap((g: string | Uint8Array) => [typeof g === 'string' ? Buffer.from(g) : toBuffer(g), Buffer.from('\n')])) };
+  if (
+    Array.isArray(given) &&
+    given.length > 0 &&
+    given.every((g) => typeof g === 'string' || g instanceof Uint8Array)
+  ) {
+    return {
+      source: { origin },
+      bytes: Buffer.concat(
+        given.flatMap((g: string | Uint8Array) => [
+          typeof g === 'string' ? Buffer.from(g) : toBuffer(g),
+          Buffer.from('\n'),
+        ]),
+      ),
+    };
   }
   if (typeof given !== 'string') {
-    throw configError(Code.INVALID_ARGUMENT, `${origin} must be a file path, PEM text, a Buffer or Uint8Array, got ${kindOf(given)}`, 'pass the path of the PEM file, or its text');
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${origin} must be a file path, PEM text, a Buffer or Uint8Array, got ${kindOf(given)}`,
+      'pass the path of the PEM file, or its text',
+    );
   }
   if (given.includes('-----BEGIN')) return { source: { origin }, bytes: Buffer.from(given) };
   return { source: { origin, path: given, showPath: pathShaped(given) } };
@@ -70,7 +88,12 @@ export function resolvePemInput(given: unknown, origin: string): ResolvedPem {
  */
 export function certDirOf(value: unknown, origin: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw configError(Code.INVALID_ARGUMENT, `${origin} must be a directory path string, got ${kindOf(value)}`, 'pass the directory holding ca.crt, client.crt and client.key');
+  if (typeof value !== 'string')
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `${origin} must be a directory path string, got ${kindOf(value)}`,
+      'pass the directory holding ca.crt, client.crt and client.key',
+    );
   return value;
 }
 
@@ -104,5 +127,11 @@ function toBuffer(bytes: Uint8Array): Buffer {
 
 /** The type of a value for messages, never the value: `number`, `object`, `array`, `null`. */
 function kindOf(value: unknown): string {
-  return value === null ? 'null' : Array.isArray(value) ? (value.length === 0 ? 'an empty array' : 'an array of something other than PEM strings or bytes') : typeof value;
+  return value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? value.length === 0
+        ? 'an empty array'
+        : 'an array of something other than PEM strings or bytes'
+      : typeof value;
 }

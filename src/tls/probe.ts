@@ -31,14 +31,25 @@ export interface TlsProbeResult {
  * const r = await probeTls(parseAddress('localhost:8443', 'test'), material);
  * if (r.alpn !== 'h2') console.warn('proxy offers no h2 through ALPN: Python clients will fail');
  */
-export function probeTls(address: Address, material: TlsMaterial, options: { serverName?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TlsProbeResult> {
+export function probeTls(
+  address: Address,
+  material: TlsMaterial,
+  options: { serverName?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<TlsProbeResult> {
   const start = performance.now();
   const elapsed = () => Math.round((performance.now() - start) * 10) / 10;
   const servername = sniName(address, options.serverName);
   return new Promise((resolve) => {
     if (options.signal?.aborted) return resolve({ ok: false, error: 'aborted', elapsedMs: 0 });
-    const socket = connect({ ...tlsConnectOptions(address, material, servername, ['h2', 'http/1.1']), checkServerIdentity: () => undefined });
-    const timer = setTimeout(() => finish({ ok: false, error: `no TLS handshake within ${options.timeoutMs ?? 5000} ms`, elapsedMs: elapsed() }), options.timeoutMs ?? 5000);
+    const socket = connect({
+      ...tlsConnectOptions(address, material, servername, ['h2', 'http/1.1']),
+      checkServerIdentity: () => undefined,
+    });
+    const timer = setTimeout(
+      () =>
+        finish({ ok: false, error: `no TLS handshake within ${options.timeoutMs ?? 5000} ms`, elapsedMs: elapsed() }),
+      options.timeoutMs ?? 5000,
+    );
     const onAbort = () => finish({ ok: false, error: 'aborted', elapsedMs: elapsed() });
     options.signal?.addEventListener('abort', onAbort, { once: true });
     function finish(result: TlsProbeResult) {
@@ -49,23 +60,33 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
     }
     socket.once('secureConnect', () => {
       const peer: PeerCertificate = socket.getPeerCertificate();
-      let authorizationError = socket.authorizationError ? String((socket.authorizationError as Error & { code?: string }).code ?? socket.authorizationError) : undefined;
+      let authorizationError = socket.authorizationError
+        ? String((socket.authorizationError as Error & { code?: string }).code ?? socket.authorizationError)
+        : undefined;
       if (!authorizationError && peer?.subject) {
         const identityError = checkServerIdentity(options.serverName ?? address.host, peer);
-        if (identityError) authorizationError = (identityError as Error & { code?: string }).code ?? identityError.message;
+        if (identityError)
+          authorizationError = (identityError as Error & { code?: string }).code ?? identityError.message;
       }
       finish({
         ok: !authorizationError,
         protocol: socket.getProtocol() ?? undefined,
         alpn: socket.alpnProtocol || false,
         serverCertificate: peer?.subject
-          ? { subject: formatName(peer.subject), issuer: formatName(peer.issuer), validTo: new Date(peer.valid_to).toISOString(), subjectAltName: peer.subjectaltname }
+          ? {
+              subject: formatName(peer.subject),
+              issuer: formatName(peer.issuer),
+              validTo: new Date(peer.valid_to).toISOString(),
+              subjectAltName: peer.subjectaltname,
+            }
           : undefined,
         authorizationError,
         elapsedMs: elapsed(),
       });
     });
-    socket.once('error', (err: Error & { code?: string }) => finish({ ok: false, error: err.code ? `${err.code}: ${err.message}` : err.message, elapsedMs: elapsed() }));
+    socket.once('error', (err: Error & { code?: string }) =>
+      finish({ ok: false, error: err.code ? `${err.code}: ${err.message}` : err.message, elapsedMs: elapsed() }),
+    );
   });
 }
 
@@ -77,8 +98,22 @@ export function probeTls(address: Address, material: TlsMaterial, options: { ser
  * @example
  * const socket = connect(tlsConnectOptions(address, material, sniName(address), ['h2']));
  */
-export function tlsConnectOptions(address: Address, material: TlsMaterial, servername: string | undefined, alpn: string[]): ConnectionOptions {
-  return { host: address.host, port: address.port, ca: material.ca, cert: material.cert, key: material.key, servername, ALPNProtocols: alpn, rejectUnauthorized: false };
+export function tlsConnectOptions(
+  address: Address,
+  material: TlsMaterial,
+  servername: string | undefined,
+  alpn: string[],
+): ConnectionOptions {
+  return {
+    host: address.host,
+    port: address.port,
+    ca: material.ca,
+    cert: material.cert,
+    key: material.key,
+    servername,
+    ALPNProtocols: alpn,
+    rejectUnauthorized: false,
+  };
 }
 
 /**
@@ -95,6 +130,6 @@ export function sniName(address: Address, serverName?: string): string | undefin
 function formatName(name: object | undefined): string {
   if (!name) return '';
   return Object.entries(name)
-    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join("+") : String(v)}`)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
     .join(', ');
 }

@@ -14,7 +14,11 @@ import { Client, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc
  * @example
  * const channel = createChannel('pantry.example.com:443', credentials, { serverName: 'pantry.internal' });
  */
-export function createChannel(target: string, credentials: ChannelCredentials, options: { serverName?: string; channelOptions?: Readonly<Partial<ChannelOptions>> } = {}): Client {
+export function createChannel(
+  target: string,
+  credentials: ChannelCredentials,
+  options: { serverName?: string; channelOptions?: Readonly<Partial<ChannelOptions>> } = {},
+): Client {
   const { serverName, channelOptions } = options;
   return new Client(target, credentials, {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.

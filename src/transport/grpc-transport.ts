@@ -1,7 +1,13 @@
 import { Metadata, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { toPantryError } from '../errors/grpc-status.js';
 import type { HintContext } from '../errors/hints.js';
-import type { CallFn, ServerStreamRequest, ServerStreamResponse, UnaryRequest, UnaryResponse } from '../pipeline/interceptor.js';
+import type {
+  CallFn,
+  ServerStreamRequest,
+  ServerStreamResponse,
+  UnaryRequest,
+  UnaryResponse,
+} from '../pipeline/interceptor.js';
 import { onAbort } from '../pipeline/signals.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { encodeRequest } from '../schema/encode-request.js';
@@ -33,7 +39,8 @@ function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
 export function grpcTransport(client: Client, hints: HintContext, options: { alwaysMetadata?: boolean } = {}): CallFn {
   const toError = (err: unknown, method: string) => toPantryError(err, method, hints);
   const alwaysMetadata = options.alwaysMetadata ?? true;
-  return (req) => (req.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError));
+  return (req) =>
+    req.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError);
 }
 
 type ToError = (err: unknown, method: string) => PantryError;
@@ -44,11 +51,19 @@ function unary(client: Client, req: UnaryRequest, toError: ToError, alwaysMetada
     let header: Metadata | undefined;
     let trailer: Metadata | undefined;
     let stopListening = noop;
-    const call = client.makeUnaryRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req), (err, message) => {
-      stopListening();
-      if (err) reject(toError(err, req.method.path));
-      else resolve({ kind: 'unary', message, header, trailer });
-    });
+    const call = client.makeUnaryRequest(
+      req.method.path,
+      passBytes,
+      deserializerOf(req.method),
+      bytes,
+      req.metadata,
+      deadlineOption(req),
+      (err, message) => {
+        stopListening();
+        if (err) reject(toError(err, req.method.path));
+        else resolve({ kind: 'unary', message, header, trailer });
+      },
+    );
     // Listen for headers and trailers only when someone can see them: it costs on every call.
     if (alwaysMetadata || req.options.onHeader || req.options.onTrailer) {
       call.on('metadata', (md) => (header = md));
@@ -66,7 +81,14 @@ function deadlineOption(req: UnaryRequest | ServerStreamRequest): { deadline?: n
 
 async function serverStream(client: Client, req: ServerStreamRequest, toError: ToError): Promise<ServerStreamResponse> {
   const bytes = encodeRequest(req.method, req.message);
-  const call: ClientReadableStream<unknown> = client.makeServerStreamRequest(req.method.path, passBytes, deserializerOf(req.method), bytes, req.metadata, deadlineOption(req));
+  const call: ClientReadableStream<unknown> = client.makeServerStreamRequest(
+    req.method.path,
+    passBytes,
+    deserializerOf(req.method),
+    bytes,
+    req.metadata,
+    deadlineOption(req),
+  );
   const stopListening = onAbort(req.signal, () => call.cancel());
   let header = new Metadata();
   call.once('metadata', (md: Metadata) => (header = md));

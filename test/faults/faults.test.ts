@@ -16,8 +16,26 @@ import { runLoad, summarize, table, type Row } from './load.js';
 // runs the full size and writes docs/reliability.md from that run.
 const FULL = process.env.PANTRY_FAULTS === 'full';
 const SIZE = FULL
-  ? { restartLoadMs: 30_000, restartAtMs: 10_000, downMs: 2_000, outageMs: 10_000, outageRate: 200, soakMs: 300_000, soakRate: 200, concurrency: 32 }
-  : { restartLoadMs: 8_000, restartAtMs: 3_000, downMs: 1_000, outageMs: 3_000, outageRate: 100, soakMs: 15_000, soakRate: 100, concurrency: 32 };
+  ? {
+      restartLoadMs: 30_000,
+      restartAtMs: 10_000,
+      downMs: 2_000,
+      outageMs: 10_000,
+      outageRate: 200,
+      soakMs: 300_000,
+      soakRate: 200,
+      concurrency: 32,
+    }
+  : {
+      restartLoadMs: 8_000,
+      restartAtMs: 3_000,
+      downMs: 1_000,
+      outageMs: 3_000,
+      outageRate: 100,
+      soakMs: 15_000,
+      soakRate: 100,
+      concurrency: 32,
+    };
 const rows: Row[] = [];
 const stacks: PantryStack[] = [];
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -59,7 +77,12 @@ async function storedNames(client: PantryClient, prefix: string): Promise<string
  * Mixed reads and keyed writes at concurrency, with `disrupt` run once mid-way; then the
  * accounting. `noFailures`: a disruption the client must ride out without a single failed call.
  */
-async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () => Promise<void>, { noFailures = false } = {}): Promise<void> {
+async function writesUnderDisruption(
+  name: string,
+  s: PantryStack,
+  disrupt: () => Promise<void>,
+  { noFailures = false } = {},
+): Promise<void> {
   const prefix = `${name}-${Date.now()}-`;
   await using client = createClient(s.address, s.certDir, { deadlineMs: 5_000, logger: silent });
   const acked = new Set<string>();
@@ -89,7 +112,8 @@ async function writesUnderDisruption(name: string, s: PantryStack, disrupt: () =
   });
   expect(duplicates).toBe(0);
   expect(lost).toBe(0);
-  if (noFailures) expect(result.failedByCode, JSON.stringify(result.outcomes.filter((o) => !o.ok).slice(0, 5))).toEqual({});
+  if (noFailures)
+    expect(result.failedByCode, JSON.stringify(result.outcomes.filter((o) => !o.ok).slice(0, 5))).toEqual({});
   expect(Object.keys(result.failedByCode).every((c) => c === 'UNAVAILABLE' || c === 'DEADLINE_EXCEEDED')).toBe(true);
   expect(appliedButFailed).toBeLessThanOrEqual(result.calls - result.succeeded);
   expect(result.succeeded).toBeGreaterThan(result.calls / 2);
@@ -112,7 +136,9 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
 
   it('2b. Envoy hot-restarted under load (the old one drains with GOAWAY): not one failed call', async () => {
     const s = await stack();
-    await writesUnderDisruption('Envoy hot restart (drain)', s, () => s.restartProxy({ graceful: true }), { noFailures: true });
+    await writesUnderDisruption('Envoy hot restart (drain)', s, () => s.restartProxy({ graceful: true }), {
+      noFailures: true,
+    });
     expect(s.logs()).toMatch(/\[envoy\].*initializing epoch 1/);
     expect(s.logs()).toMatch(/\[envoy exited with code 0\]/); // the old Envoy drained and left
   });
@@ -125,7 +151,9 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     const s = await stack(false, { proxyConfig: config });
     await writesUnderDisruption('Envoy max_connection_duration 1 s (GOAWAY)', s, async () => {}, { noFailures: true });
     const stats = await (await fetch(`http://${s.proxyAdmin}/stats?filter=downstream_cx_max_duration_reached`)).text();
-    expect(Number(stats.match(/http\.ingress_grpc\.downstream_cx_max_duration_reached: (\d+)/)?.[1])).toBeGreaterThanOrEqual(3);
+    expect(
+      Number(stats.match(/http\.ingress_grpc\.downstream_cx_max_duration_reached: (\d+)/)?.[1]),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it.runIf(needs('haproxy', 'faults'))('2d. HAProxy killed and restarted under load: same accounting', async () => {
@@ -140,20 +168,33 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     await using client = createClient(s.address, s.certDir, { trace: 'call', logger: counter });
     await client.hello.hello({});
     await s.stopServer();
-    const down = await runLoad({ durationMs: SIZE.outageMs, ratePerSec: SIZE.outageRate, op: () => client.hello.hello({}) });
+    const down = await runLoad({
+      durationMs: SIZE.outageMs,
+      ratePerSec: SIZE.outageRate,
+      op: () => client.hello.hello({}),
+    });
     const attemptsDuringOutage = attempts;
     const t0 = performance.now();
     await s.startServer();
     const started = performance.now();
     let recoveredMs = -1;
     while (performance.now() - started < 5_000) {
-      if (await client.hello.hello({}).then(() => true, () => false)) {
+      if (
+        await client.hello.hello({}).then(
+          () => true,
+          () => false,
+        )
+      ) {
         recoveredMs = performance.now() - started;
         break;
       }
       await new Promise((r) => setTimeout(r, 10));
     }
-    const failedFastMs = [...down.outcomes].filter((o) => !o.ok).map((o) => o.latencyMs).sort((a, b) => a - b)[Math.floor(down.calls / 2)] ?? 0;
+    const failedFastMs =
+      [...down.outcomes]
+        .filter((o) => !o.ok)
+        .map((o) => o.latencyMs)
+        .sort((a, b) => a - b)[Math.floor(down.calls / 2)] ?? 0;
     const ratio = attemptsDuringOutage / down.calls;
     rows.push({
       scenario: `server down ${SIZE.outageMs / 1000} s at ${SIZE.outageRate}/s`,
@@ -164,7 +205,11 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     });
     expect(down.succeeded).toBe(0);
     expect(ratio).toBeLessThanOrEqual(1.1);
-    expect(down.outcomes.filter((o) => !o.ok).every((o) => /the proxy has no gRPC server to forward to|nothing accepts/.test(o.hint ?? ''))).toBe(true);
+    expect(
+      down.outcomes
+        .filter((o) => !o.ok)
+        .every((o) => /the proxy has no gRPC server to forward to|nothing accepts/.test(o.hint ?? '')),
+    ).toBe(true);
     expect(failedFastMs).toBeLessThan(FULL ? 100 : 500);
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
     expect(recoveredMs).toBeLessThan(FULL ? 1_000 : 3_000);
@@ -177,7 +222,11 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     await using client = createClient(s.address, s.certDir, { logger: silent });
     await client.hello.hello({});
     const slow = { metadata: { 'pantry-fault-delay-ms': '2000' } };
-    const result = await runLoad({ durationMs: 2_000, concurrency: 16, op: () => client.hello.hello({}, { ...slow, deadlineMs: 200 }) });
+    const result = await runLoad({
+      durationMs: 2_000,
+      concurrency: 16,
+      op: () => client.hello.hello({}, { ...slow, deadlineMs: 200 }),
+    });
     const overshoot = result.outcomes.map((o) => o.latencyMs - 200).sort((a, b) => a - b);
     const p99Overshoot = overshoot[Math.floor(overshoot.length * 0.99)];
 
@@ -208,26 +257,48 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     const s = await stack();
     await using client = createClient(s.address, s.certDir, { logger: silent });
     const day = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    for (let i = 0; i < 5; i++) await client.foodStorage.addFood({ food: { name: `stream-${i}`, quantity: 1, bestBefore: day } });
+    for (let i = 0; i < 5; i++)
+      await client.foodStorage.addFood({ food: { name: `stream-${i}`, quantity: 1, bestBefore: day } });
     const outcomes = [];
     for (let i = 0; i < 50; i++) {
       const t0 = performance.now();
       let received = 0;
       const err = await Promise.race([
         (async () => {
-          for await (const _ of client.foodStorage.watchExpiringFoods({ withinDays: 2, follow: true }, { metadata: { 'pantry-fault-stream-after': String(1 + (i % 4)), ...(i % 2 ? { 'pantry-fault-drop': 'true' } : {}) } })) received++;
+          for await (const _ of client.foodStorage.watchExpiringFoods(
+            { withinDays: 2, follow: true },
+            {
+              metadata: {
+                'pantry-fault-stream-after': String(1 + (i % 4)),
+                ...(i % 2 ? { 'pantry-fault-drop': 'true' } : {}),
+              },
+            },
+          ))
+            received++;
           return 'ended without error';
         })().catch((e) => e),
         new Promise((r) => setTimeout(() => r('hung'), 5_000)),
       ]);
-      outcomes.push({ ok: false, code: err instanceof PantryError ? err.codeName : String(err), attempts: 1, latencyMs: performance.now() - t0, startedAt: 0 });
+      outcomes.push({
+        ok: false,
+        code: err instanceof PantryError ? err.codeName : String(err),
+        attempts: 1,
+        latencyMs: performance.now() - t0,
+        startedAt: 0,
+      });
       expect(err).toBeInstanceOf(PantryError);
       // A status arrives after its N messages; a dropped connection may lose messages still in flight.
       if (i % 2) expect(received).toBeLessThanOrEqual(1 + (i % 4));
       else expect(received).toBe(1 + (i % 4));
     }
     const r = summarize(outcomes);
-    rows.push({ scenario: '50 streams cut after 1–4 messages (status or dropped connection)', ...pick(r), duplicates: '—', lost: '—', notes: 'every iterator ended with a PantryError; none hung' });
+    rows.push({
+      scenario: '50 streams cut after 1–4 messages (status or dropped connection)',
+      ...pick(r),
+      duplicates: '—',
+      lost: '—',
+      notes: 'every iterator ended with a PantryError; none hung',
+    });
   });
 
   it(`6. soak: ${SIZE.soakMs / 1000} s at ${SIZE.soakRate}/s with retries: memory flat, no leaked handles`, async () => {
@@ -247,7 +318,19 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
       durationMs: SIZE.soakMs,
       ratePerSec: SIZE.soakRate,
       // One call in 20 fails once with UNAVAILABLE and is retried.
-      op: () => (n++ % 20 === 0 ? client.hello.hello({}, { metadata: { 'pantry-fault-code': 'UNAVAILABLE', 'pantry-fault-times': '1', 'pantry-fault-key': `soak-${n}` } }) : client.foodStorage.listFoods({ pageSize: 5 })),
+      op: () =>
+        n++ % 20 === 0
+          ? client.hello.hello(
+              {},
+              {
+                metadata: {
+                  'pantry-fault-code': 'UNAVAILABLE',
+                  'pantry-fault-times': '1',
+                  'pantry-fault-key': `soak-${n}`,
+                },
+              },
+            )
+          : client.foodStorage.listFoods({ pageSize: 5 }),
     });
     clearInterval(sampler);
     client.close();
@@ -303,7 +386,9 @@ function resources(): Record<string, number> {
 
 /** Handles left over that were not there before. */
 function grown(before: Record<string, number>, after: Record<string, number>): string[] {
-  return Object.keys(after).filter((k) => after[k] > (before[k] ?? 0)).map((k) => `${k} ${before[k]} → ${after[k]}`);
+  return Object.keys(after)
+    .filter((k) => after[k] > (before[k] ?? 0))
+    .map((k) => `${k} ${before[k]} → ${after[k]}`);
 }
 
 /** Least-squares slope of y over x. */

@@ -25,7 +25,12 @@ export interface LoadResult {
  * (open loop), and records every outcome. Bounded: it stops issuing at the end of the duration
  * and waits for the calls in flight.
  */
-export async function runLoad(options: { durationMs: number; concurrency?: number; ratePerSec?: number; op: (i: number) => Promise<unknown> }): Promise<LoadResult> {
+export async function runLoad(options: {
+  durationMs: number;
+  concurrency?: number;
+  ratePerSec?: number;
+  op: (i: number) => Promise<unknown>;
+}): Promise<LoadResult> {
   const outcomes: Outcome[] = [];
   const t0 = performance.now();
   const end = t0 + options.durationMs;
@@ -37,7 +42,15 @@ export async function runLoad(options: { durationMs: number; concurrency?: numbe
       outcomes.push({ ok: true, attempts: 1, latencyMs: performance.now() - startedAt, startedAt: startedAt - t0 });
     } catch (err) {
       const e = err as PantryError;
-      outcomes.push({ ok: false, code: e instanceof PantryError ? e.codeName : String(err), details: e instanceof PantryError ? e.details : undefined, hint: e.hint, attempts: e.attempts ?? 1, latencyMs: performance.now() - startedAt, startedAt: startedAt - t0 });
+      outcomes.push({
+        ok: false,
+        code: e instanceof PantryError ? e.codeName : String(err),
+        details: e instanceof PantryError ? e.details : undefined,
+        hint: e.hint,
+        attempts: e.attempts ?? 1,
+        latencyMs: performance.now() - startedAt,
+        startedAt: startedAt - t0,
+      });
     }
   };
   if (options.ratePerSec) {
@@ -87,9 +100,13 @@ export interface Row {
 
 /** The table as markdown. */
 export function table(rows: Row[]): string {
-  const head = '| scenario | calls | succeeded | failed (by code) | duplicates | lost acknowledged writes | p99 latency | notes |\n|---|---:|---:|---|---:|---:|---:|---|';
+  const head =
+    '| scenario | calls | succeeded | failed (by code) | duplicates | lost acknowledged writes | p99 latency | notes |\n|---|---:|---:|---|---:|---:|---:|---|';
   const body = rows.map((r) => {
-    const failed = Object.entries(r.failed).map(([c, n]) => `${c} ${n}`).join(', ') || '0';
+    const failed =
+      Object.entries(r.failed)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ') || '0';
     return `| ${r.scenario} | ${r.calls} | ${r.succeeded} | ${failed} | ${r.duplicates} | ${r.lost} | ${r.p99Ms.toFixed(1)} ms | ${r.notes} |`;
   });
   return [head, ...body].join('\n');

@@ -9,7 +9,9 @@ import { captureLogger, leaksKey, tempCerts } from '../helpers.js';
 // The client core against the real Go server behind Envoy with mutual TLS, faults injected by request metadata.
 let stack: PantryStack;
 let certs: Awaited<ReturnType<typeof tempCerts>>;
-const fault = (m: Record<string, string>) => ({ metadata: Object.fromEntries(Object.entries(m).map(([k, v]) => [`pantry-fault-${k}`, v])) });
+const fault = (m: Record<string, string>) => ({
+  metadata: Object.fromEntries(Object.entries(m).map(([k, v]) => [`pantry-fault-${k}`, v])),
+});
 const key = () => `k-${Math.random().toString(36).slice(2)}`;
 
 beforeAll(async () => {
@@ -26,7 +28,10 @@ describe('safe retries against the real server', () => {
     const headers: Metadata[] = [];
     await using client = createClient(stack.address, stack.certDir);
     const name = `lost-response-${key()}`;
-    const { food } = await client.foodStorage.addFood({ food: { name, quantity: 1 } }, { ...fault({ code: 'UNAVAILABLE', after: 'true', times: '1', key: key() }), onHeader: (h) => headers.push(h) });
+    const { food } = await client.foodStorage.addFood(
+      { food: { name, quantity: 1 } },
+      { ...fault({ code: 'UNAVAILABLE', after: 'true', times: '1', key: key() }), onHeader: (h) => headers.push(h) },
+    );
     expect(headers[0].get('pantry-attempt')).toEqual(['2']);
     expect(headers[0].get('pantry-replayed')).toEqual(['true']);
     const stored = (await client.foodStorage.listFoods({ pageSize: 1000 })).foods.filter((f) => f.name === name);
@@ -36,27 +41,50 @@ describe('safe retries against the real server', () => {
   it('retries a ConsumeFood whose response was lost and takes the units out once', async () => {
     await using client = createClient(stack.address, stack.certDir);
     const { food } = await client.foodStorage.addFood({ food: { name: 'consume-once', quantity: 5 } });
-    const { food: after } = await client.foodStorage.consumeFood({ id: food!.id, quantity: 2 }, fault({ code: 'UNAVAILABLE', after: 'true', times: '1', key: key() }));
+    const { food: after } = await client.foodStorage.consumeFood(
+      { id: food!.id, quantity: 2 },
+      fault({ code: 'UNAVAILABLE', after: 'true', times: '1', key: key() }),
+    );
     expect(after!.quantity).toBe(3);
     expect((await client.foodStorage.getFood({ id: food!.id })).food!.quantity).toBe(3);
   });
 
-  it('retries RESOURCE_EXHAUSTED after the server\'s pushback', async () => {
+  it("retries RESOURCE_EXHAUSTED after the server's pushback", async () => {
     await using client = createClient(stack.address, stack.certDir);
     const t0 = performance.now();
-    expect(await client.hello.hello({ name: 'pushback' }, fault({ code: 'RESOURCE_EXHAUSTED', 'pushback-ms': '150', times: '1', key: key() }))).toEqual({ message: 'Hello, pushback!' });
+    expect(
+      await client.hello.hello(
+        { name: 'pushback' },
+        fault({ code: 'RESOURCE_EXHAUSTED', 'pushback-ms': '150', times: '1', key: key() }),
+      ),
+    ).toEqual({ message: 'Hello, pushback!' });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
   });
 
   it('retries a stream that fails before its first message, and ends one that fails midway with a PantryError', async () => {
     await using client = createClient(stack.address, stack.certDir);
-    for (let i = 0; i < 3; i++) await client.foodStorage.addFood({ food: { name: `stream-${i}`, quantity: 1, bestBefore: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) } });
+    for (let i = 0; i < 3; i++)
+      await client.foodStorage.addFood({
+        food: {
+          name: `stream-${i}`,
+          quantity: 1,
+          bestBefore: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10),
+        },
+      });
     const first: string[] = [];
-    for await (const m of client.foodStorage.watchExpiringFoods({ withinDays: 2 }, fault({ code: 'UNAVAILABLE', times: '1', key: key() }))) first.push(m.food!.name);
+    for await (const m of client.foodStorage.watchExpiringFoods(
+      { withinDays: 2 },
+      fault({ code: 'UNAVAILABLE', times: '1', key: key() }),
+    ))
+      first.push(m.food!.name);
     expect(first.length).toBeGreaterThanOrEqual(3);
     const got: string[] = [];
     const err = await (async () => {
-      for await (const m of client.foodStorage.watchExpiringFoods({ withinDays: 2, follow: true }, fault({ code: 'UNAVAILABLE', 'stream-after': '2' }))) got.push(m.food!.name);
+      for await (const m of client.foodStorage.watchExpiringFoods(
+        { withinDays: 2, follow: true },
+        fault({ code: 'UNAVAILABLE', 'stream-after': '2' }),
+      ))
+        got.push(m.food!.name);
     })().catch((e) => e);
     expect(got).toHaveLength(2);
     expect(err).toBeInstanceOf(PantryError);
@@ -65,7 +93,9 @@ describe('safe retries against the real server', () => {
 
   it('bounds attempts with the retry throttle while nothing answers', async () => {
     const port = await freePort(); // nothing listens here
-    await using client = createClient(`127.0.0.1:${port}`, stack.certDir, { retry: { initialBackoffMs: 1, maxBackoffMs: 2 } });
+    await using client = createClient(`127.0.0.1:${port}`, stack.certDir, {
+      retry: { initialBackoffMs: 1, maxBackoffMs: 2 },
+    });
     let attempts = 0;
     let last: PantryError | undefined;
     for (let i = 0; i < 40; i++) {
@@ -93,10 +123,14 @@ describe('deadlines and cancellation', () => {
   });
 
   it('keeps retries inside one deadline', async () => {
-    await using client = createClient(stack.address, stack.certDir, { retry: { maxAttempts: 10, initialBackoffMs: 50, maxBackoffMs: 100 } });
+    await using client = createClient(stack.address, stack.certDir, {
+      retry: { maxAttempts: 10, initialBackoffMs: 50, maxBackoffMs: 100 },
+    });
     await client.hello.hello({});
     const t0 = performance.now();
-    const err = await client.hello.hello({}, { deadlineMs: 400, ...fault({ code: 'UNAVAILABLE', 'delay-ms': '60' }) }).catch((e) => e);
+    const err = await client.hello
+      .hello({}, { deadlineMs: 400, ...fault({ code: 'UNAVAILABLE', 'delay-ms': '60' }) })
+      .catch((e) => e);
     expect(performance.now() - t0).toBeLessThan(450);
     expect(err.attempts).toBeGreaterThan(1);
     expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(err.code);
@@ -108,7 +142,9 @@ describe('deadlines and cancellation', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
     const t0 = performance.now();
-    const err = await client.hello.hello({}, { signal: controller.signal, ...fault({ 'delay-ms': '3000' }) }).catch((e) => e);
+    const err = await client.hello
+      .hello({}, { signal: controller.signal, ...fault({ 'delay-ms': '3000' }) })
+      .catch((e) => e);
     expect(err.code).toBe(Code.CANCELLED);
     expect(performance.now() - t0).toBeLessThan(300);
   });
@@ -117,7 +153,14 @@ describe('deadlines and cancellation', () => {
 describe('hints from real failures', () => {
   it('says the server certificate is from another CA', async () => {
     const other = await tempCerts();
-    await using client = createClient({ address: stack.address, ca: join(other.dir, 'ca.crt'), cert: join(stack.certDir, 'client.crt'), key: join(stack.certDir, 'client.key'), retry: false, logger: captureLogger() });
+    await using client = createClient({
+      address: stack.address,
+      ca: join(other.dir, 'ca.crt'),
+      cert: join(stack.certDir, 'client.crt'),
+      key: join(stack.certDir, 'client.key'),
+      retry: false,
+      logger: captureLogger(),
+    });
     const err = await client.hello.hello({}).catch((e) => e);
     await other.cleanup();
     expect(err.details).toMatch(/unable to verify the first certificate|self-signed|unable to get local issuer/);
@@ -126,7 +169,14 @@ describe('hints from real failures', () => {
 
   it('says the proxy rejected a client certificate from an unknown CA', async () => {
     const other = await tempCerts();
-    await using client = createClient({ address: stack.address, ca: join(stack.certDir, 'ca.crt'), cert: join(other.dir, 'client.crt'), key: join(other.dir, 'client.key'), retry: false, logger: captureLogger() });
+    await using client = createClient({
+      address: stack.address,
+      ca: join(stack.certDir, 'ca.crt'),
+      cert: join(other.dir, 'client.crt'),
+      key: join(other.dir, 'client.key'),
+      retry: false,
+      logger: captureLogger(),
+    });
     const err = await client.hello.hello({}).catch((e) => e);
     await other.cleanup();
     expect(err.code).toBe(Code.UNAVAILABLE);
@@ -179,7 +229,10 @@ describe('certificate rotation', () => {
     let message: string | undefined;
     const until = Date.now() + 10_000;
     while (!message && Date.now() < until) {
-      message = await client.hello.hello({ name: 'renewed' }).then((r) => r.message, () => undefined);
+      message = await client.hello.hello({ name: 'renewed' }).then(
+        (r) => r.message,
+        () => undefined,
+      );
       if (!message) await new Promise((r) => setTimeout(r, 100));
     }
     await other.cleanup();
@@ -204,8 +257,12 @@ describe('tracing', () => {
     const log = logger.lines.join('\n');
     expect(log).toMatch(/debug credentials \| ca from certDir/);
     expect(log).toMatch(/debug tls \| 127\.0\.0\.1:\d+: TLSv1\.[23], ALPN h2, server certificate "CN=pantry-server/);
-    expect(log).toMatch(/debug call \| \/hello\.v1\.HelloService\/Hello attempt=1 deadline_in=\d+ms status=UNAVAILABLE/);
-    expect(log).toMatch(/debug retry \| \/hello\.v1\.HelloService\/Hello attempt 1 failed with UNAVAILABLE: retrying in \d+ ms/);
+    expect(log).toMatch(
+      /debug call \| \/hello\.v1\.HelloService\/Hello attempt=1 deadline_in=\d+ms status=UNAVAILABLE/,
+    );
+    expect(log).toMatch(
+      /debug retry \| \/hello\.v1\.HelloService\/Hello attempt 1 failed with UNAVAILABLE: retrying in \d+ ms/,
+    );
     expect(log).toMatch(/attempt=2 deadline_in=\d+ms status=OK latency=/);
     expect(log).toMatch(/authorization=\[redacted\]/);
     expect(log).not.toContain('super-secret-token');
@@ -219,6 +276,8 @@ describe('tracing', () => {
     await using client = createClient(noAlpn.address, noAlpn.certDir, { trace: 'tls', logger });
     await client.hello.hello({});
     await new Promise((r) => setTimeout(r, 200));
-    expect(logger.lines.join('\n')).toMatch(/ALPN none \(Python\/C\+\+ gRPC clients will fail: missing selected ALPN property\)/);
+    expect(logger.lines.join('\n')).toMatch(
+      /ALPN none \(Python\/C\+\+ gRPC clients will fail: missing selected ALPN property\)/,
+    );
   });
 });

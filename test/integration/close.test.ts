@@ -24,7 +24,10 @@ afterAll(async () => {
 
 /** Resolves with the error of `p` and the ms from `closeAt()` to its rejection. */
 async function endedAfterClose(p: Promise<unknown>, close: () => void): Promise<{ err: PantryError; ms: number }> {
-  const settled = p.then(() => undefined, (e) => ({ e, at: performance.now() }));
+  const settled = p.then(
+    () => undefined,
+    (e) => ({ e, at: performance.now() }),
+  );
   await new Promise((r) => setTimeout(r, 200)); // the call is on the wire
   const t0 = performance.now();
   close();
@@ -47,7 +50,9 @@ describe('close()', () => {
 
   it('ends an open follow watch, and a call made after close() fails with CANCELLED at once', async () => {
     const client = createClient(stack.address, stack.certDir);
-    await client.foodStorage.addFood({ food: { name: 'watched', quantity: 1, bestBefore: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) } });
+    await client.foodStorage.addFood({
+      food: { name: 'watched', quantity: 1, bestBefore: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) },
+    });
     const watch = (async () => {
       for await (const _ of client.foodStorage.watchExpiringFoods({ follow: true, withinDays: 2 })) {
         // following
@@ -67,7 +72,9 @@ describe('close()', () => {
     let backingOff: Promise<unknown>;
     const t0 = performance.now();
     {
-      await using client = createClient(stack.address, stack.certDir, { retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 } });
+      await using client = createClient(stack.address, stack.certDir, {
+        retry: { initialBackoffMs: 5000, maxBackoffMs: 5000 },
+      });
       await client.hello.hello({});
       inFlight = client.hello.hello({}, slow).catch((e) => e);
       backingOff = client.hello.hello({}, { metadata: { 'pantry-fault-code': 'UNAVAILABLE' } }).catch((e) => e);
@@ -83,13 +90,20 @@ describe('close()', () => {
     const fixture = join(import.meta.dirname, '..', 'fixtures', 'watch-then-close.ts');
     const t0 = performance.now();
     const { stdout, exitMs } = await new Promise<{ stdout: string; exitMs: number }>((resolve, reject) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', fixture, stack.address, stack.certDir], { timeout: 20_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`the process did not exit by itself: ${err.message}\n${stdout}\n${stderr}`));
-        else resolve({ stdout, exitMs: performance.now() - t0 });
-      });
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', fixture, stack.address, stack.certDir],
+        { timeout: 20_000 },
+        (err, stdout, stderr) => {
+          if (err) reject(new Error(`the process did not exit by itself: ${err.message}\n${stdout}\n${stderr}`));
+          else resolve({ stdout, exitMs: performance.now() - t0 });
+        },
+      );
       child.stdin?.end();
     });
-    console.log(`${stdout.trim().replace(/\n/g, '; ')} (ms since the client was created); the test saw the exit after ${exitMs.toFixed(0)} ms, tsx start-up included`);
+    console.log(
+      `${stdout.trim().replace(/\n/g, '; ')} (ms since the client was created); the test saw the exit after ${exitMs.toFixed(0)} ms, tsx start-up included`,
+    );
     expect(stdout).toMatch(/close at/);
     expect(stdout).toMatch(/watch ended with CANCELLED/);
     const at = (what: string) => Number(new RegExp(`${what} at ([\\d.]+)`).exec(stdout)?.[1]);

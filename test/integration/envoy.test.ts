@@ -23,12 +23,23 @@ afterAll(async () => {
 
 /** `envoy --mode validate` on a config whose certificate paths point at real files. */
 async function validate(relative: string): Promise<{ ok: boolean; output: string }> {
-  const config = (await readFile(join(DEPLOY_DIR, 'envoy', relative), 'utf8')).replaceAll('/etc/envoy/certs', certs.dir);
+  const config = (await readFile(join(DEPLOY_DIR, 'envoy', relative), 'utf8')).replaceAll(
+    '/etc/envoy/certs',
+    certs.dir,
+  );
   await writeFile(join(certs.dir, 'server.pem'), '');
   const file = join(certs.root, relative.replaceAll('/', '-'));
   await writeFile(file, config);
   try {
-    const { stdout, stderr } = await run(envoy, ['--mode', 'validate', '-c', file, '--use-dynamic-base-id', '--log-level', 'error']);
+    const { stdout, stderr } = await run(envoy, [
+      '--mode',
+      'validate',
+      '-c',
+      file,
+      '--use-dynamic-base-id',
+      '--log-level',
+      'error',
+    ]);
     return { ok: true, output: stdout + stderr };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
@@ -45,7 +56,10 @@ describe(`configs checked by Envoy ${ENVOY_VERSION} (--mode validate)`, () => {
 
   it.each([
     ['broken/article-original.yaml', /Bootstrap.*no\s+such\s+field:\s+'clusters'/],
-    ['broken/missing-typed-config.yaml', /Didn't find a registered implementation for 'envoy\.filters\.http\.router' with type URL: ''/],
+    [
+      'broken/missing-typed-config.yaml',
+      /Didn't find a registered implementation for 'envoy\.filters\.http\.router' with type URL: ''/,
+    ],
   ])('refuses %s with its own message', async (file, message) => {
     const r = await validate(file);
     expect(r.ok).toBe(false);
@@ -72,7 +86,11 @@ describe('gRPC-Web through the grpc_web filter', () => {
     const body = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), message]);
     body.writeUInt32BE(message.length, 1);
     const [host, port] = [stack.address.split(':')[0], Number(stack.address.split(':')[1])];
-    const tls = { ca: await readFile(join(stack.certDir, 'ca.crt')), cert: await readFile(join(stack.certDir, 'client.crt')), key: await readFile(join(stack.certDir, 'client.key')) };
+    const tls = {
+      ca: await readFile(join(stack.certDir, 'ca.crt')),
+      cert: await readFile(join(stack.certDir, 'client.crt')),
+      key: await readFile(join(stack.certDir, 'client.key')),
+    };
     const res = await new Promise<{ status: number; type: string; bytes: Buffer }>((resolve, reject) => {
       const req = request(
         {
@@ -87,7 +105,9 @@ describe('gRPC-Web through the grpc_web filter', () => {
         (r) => {
           const chunks: Buffer[] = [];
           r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => resolve({ status: r.statusCode!, type: String(r.headers['content-type']), bytes: Buffer.concat(chunks) }));
+          r.on('end', () =>
+            resolve({ status: r.statusCode!, type: String(r.headers['content-type']), bytes: Buffer.concat(chunks) }),
+          );
         },
       );
       req.on('error', reject);

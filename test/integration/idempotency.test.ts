@@ -8,7 +8,14 @@ import { tempCerts } from '../helpers.js';
 let stack: PantryStack;
 let certs: Awaited<ReturnType<typeof tempCerts>>;
 const key = () => `k-${Math.random().toString(36).slice(2)}`;
-const lostResponse = () => ({ metadata: { 'pantry-fault-code': 'UNAVAILABLE', 'pantry-fault-after': 'true', 'pantry-fault-times': '1', 'pantry-fault-key': key() } });
+const lostResponse = () => ({
+  metadata: {
+    'pantry-fault-code': 'UNAVAILABLE',
+    'pantry-fault-after': 'true',
+    'pantry-fault-times': '1',
+    'pantry-fault-key': key(),
+  },
+});
 
 beforeAll(async () => {
   certs = await tempCerts();
@@ -32,8 +39,13 @@ describe('a request_id reused with a different request', () => {
   it('is refused for AddFood, and nothing is stored', async () => {
     await using client = createClient(stack.address, stack.certDir);
     const requestId = key();
-    const { food: rice } = await client.foodStorage.addFood({ food: { name: `rice-${requestId}`, quantity: 1 }, requestId });
-    const err = await client.foodStorage.addFood({ food: { name: `water-${requestId}`, quantity: 24 }, requestId }).catch((e) => e);
+    const { food: rice } = await client.foodStorage.addFood({
+      food: { name: `rice-${requestId}`, quantity: 1 },
+      requestId,
+    });
+    const err = await client.foodStorage
+      .addFood({ food: { name: `water-${requestId}`, quantity: 24 }, requestId })
+      .catch((e) => e);
     expectReused(err, requestId);
     const names = (await client.foodStorage.listFoods({ pageSize: 1000 })).foods.map((f) => f.name);
     expect(names).toContain(rice!.name);
@@ -46,7 +58,10 @@ describe('a request_id reused with a different request', () => {
     const { food: b } = await client.foodStorage.addFood({ food: { name: 'consume-b', quantity: 5 } });
     const requestId = key();
     await client.foodStorage.consumeFood({ id: a!.id, quantity: 1, requestId });
-    expectReused(await client.foodStorage.consumeFood({ id: b!.id, quantity: 1, requestId }).catch((e) => e), requestId);
+    expectReused(
+      await client.foodStorage.consumeFood({ id: b!.id, quantity: 1, requestId }).catch((e) => e),
+      requestId,
+    );
     expect((await client.foodStorage.getFood({ id: b!.id })).food!.quantity).toBe(5);
   });
 
@@ -55,9 +70,15 @@ describe('a request_id reused with a different request', () => {
     const requestId = key();
     await client.foodStorage.addFood({ food: { name: 'before-restart', quantity: 1 }, requestId });
     await stack.restartServer();
-    expectReused(await client.foodStorage.addFood({ food: { name: 'after-restart', quantity: 2 }, requestId }).catch((e) => e), requestId);
+    expectReused(
+      await client.foodStorage.addFood({ food: { name: 'after-restart', quantity: 2 }, requestId }).catch((e) => e),
+      requestId,
+    );
     const headers: Metadata[] = [];
-    await client.foodStorage.addFood({ food: { name: 'before-restart', quantity: 1 }, requestId }, { onHeader: (h) => headers.push(h) });
+    await client.foodStorage.addFood(
+      { food: { name: 'before-restart', quantity: 1 }, requestId },
+      { onHeader: (h) => headers.push(h) },
+    );
     expect(headers[0].get('pantry-replayed')).toEqual(['true']);
   });
 });
@@ -67,7 +88,10 @@ describe('DeleteFood', () => {
     await using client = createClient(stack.address, stack.certDir);
     const { food } = await client.foodStorage.addFood({ food: { name: 'to-delete', quantity: 1 } });
     const headers: Metadata[] = [];
-    const res = await client.foodStorage.deleteFood({ id: food!.id }, { ...lostResponse(), onHeader: (h) => headers.push(h) });
+    const res = await client.foodStorage.deleteFood(
+      { id: food!.id },
+      { ...lostResponse(), onHeader: (h) => headers.push(h) },
+    );
     expect(res).toEqual({});
     expect(headers[0].get('pantry-attempt')).toEqual(['2']);
     expect(headers[0].get('pantry-replayed')).toEqual(['true']);

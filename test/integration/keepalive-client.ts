@@ -13,6 +13,9 @@ while (Date.now() < loadUntil) {
   await new Promise((r) => setTimeout(r, 50));
 }
 await new Promise((r) => setTimeout(r, Number(idleMs)));
-const last = await client.hello.hello({ name: 'after idle' }).then((r) => r.message, (e: Error) => `failed: ${e.message}`);
+const last = await client.hello.hello({ name: 'after idle' }).then(
+  (r) => r.message,
+  (e: Error) => `failed: ${e.message}`,
+);
 client.close();
 console.log(JSON.stringify({ calls, last }));

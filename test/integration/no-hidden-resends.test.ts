@@ -9,7 +9,8 @@ import { needs } from '../requirements.js';
 // RST_STREAM REFUSED_STREAM, which a proxy sends when the upstream connection drops after the
 // server applied the call), through each proxy the harness runs.
 const PROXY_KINDS: ProxyKind[] = ['envoy', ...(needs('haproxy', 'no-hidden-resends') ? (['haproxy'] as const) : [])];
-const fault = (m: Record<string, string>) => Object.fromEntries(Object.entries(m).map(([k, v]) => [`pantry-fault-${k}`, v]));
+const fault = (m: Record<string, string>) =>
+  Object.fromEntries(Object.entries(m).map(([k, v]) => [`pantry-fault-${k}`, v]));
 const key = () => `k-${Math.random().toString(36).slice(2)}`;
 
 describe.each(PROXY_KINDS)('with retry: false, one attempt reaches the server through %s', (proxy) => {
@@ -31,7 +32,10 @@ describe.each(PROXY_KINDS)('with retry: false, one attempt reaches the server th
     const request = { food: { name: `dropped-${requestId}`, quantity: 1 }, requestId };
     const first: Metadata[] = [];
     const err = await client.foodStorage
-      .addFood(request, { metadata: fault({ drop: 'true', after: 'true', times: '1', key: key() }), onHeader: (h) => first.push(h) })
+      .addFood(request, {
+        metadata: fault({ drop: 'true', after: 'true', times: '1', key: key() }),
+        onHeader: (h) => first.push(h),
+      })
       .catch((e) => e);
     // Before the fix grpc-js re-sent the call and it "succeeded" with pantry-attempt: 2.
     expect(first.map((h) => h.get('pantry-attempt'))).toEqual([]);

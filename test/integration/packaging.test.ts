@@ -16,13 +16,22 @@ let stack: PantryStack;
 
 beforeAll(async () => {
   app = await mkdtemp(join(tmpdir(), 'pantry-app-'));
-  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], { cwd: PACKAGE_ROOT, maxBuffer: 16 << 20 });
+  const { stdout } = await run('npm', ['pack', '--silent', '--pack-destination', app], {
+    cwd: PACKAGE_ROOT,
+    maxBuffer: 16 << 20,
+  });
   tarball = join(app, stdout.trim().split('\n').at(-1)!);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'pantry-app', private: true, type: 'module' }));
-  const { devDependencies: dev } = (await import(join(PACKAGE_ROOT, 'package.json'), { with: { type: 'json' } })).default as { devDependencies: Record<string, string> };
+  const { devDependencies: dev } = (await import(join(PACKAGE_ROOT, 'package.json'), { with: { type: 'json' } }))
+    .default as { devDependencies: Record<string, string> };
   // The harness's optional peers too, as an app testing with @pantry/client/testing installs them.
-  const peers = ['typescript', '@types/node', 'testcontainers', '@peculiar/x509', 'reflect-metadata'].map((p) => `${p}@${dev[p]}`);
-  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], { cwd: app, maxBuffer: 16 << 20 });
+  const peers = ['typescript', '@types/node', 'testcontainers', '@peculiar/x509', 'reflect-metadata'].map(
+    (p) => `${p}@${dev[p]}`,
+  );
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball, ...peers], {
+    cwd: app,
+    maxBuffer: 16 << 20,
+  });
   stack = await startPantryStack({ runtime: 'process', proxy: 'none' });
 }, 240_000);
 
@@ -43,7 +52,9 @@ describe('the published package', () => {
     expect(files).toContain('package/deploy/haproxy/haproxy.cfg');
     expect(files).toContain('package/deploy/envoy/envoy.yaml');
     expect(files).toContain('package/deploy/envoy/pitfalls/no-alpn.yaml');
-    expect(files.filter((f) => /_test\.go$|\.test\.ts$|^package\/(src|test|bench|examples)\/|\.map$/.test(f))).toEqual([]);
+    expect(files.filter((f) => /_test\.go$|\.test\.ts$|^package\/(src|test|bench|examples)\/|\.map$/.test(f))).toEqual(
+      [],
+    );
   });
 
   it('type-checks an ESM app under strict and calls Hello', async () => {
@@ -58,22 +69,62 @@ console.log(message, quantity, PantryError.name);
 client.close();
 `,
     );
-    await writeFile(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', outDir: 'out', skipLibCheck: false, types: ['node'] }, files: ['app.ts'] }));
+    await writeFile(
+      join(app, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          target: 'ES2022',
+          outDir: 'out',
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['app.ts'],
+      }),
+    );
     await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', app], { cwd: app });
-    const { stdout } = await run(process.execPath, [join(app, 'out', 'app.js')], { cwd: app, env: { ...process.env, PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir } });
+    const { stdout } = await run(process.execPath, [join(app, 'out', 'app.js')], {
+      cwd: app,
+      env: { ...process.env, PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir },
+    });
     expect(stdout.trim()).toBe('Hello, esm! 6 PantryError');
   });
 
   it('rejects a wrong request type at compile time', async () => {
-    await writeFile(join(app, 'bad.ts'), `import { createClient } from '@pantry/client';\ncreateClient('x:1', './certs').foodStorage.addFood({ food: { quantity: 'six' } });\n`);
-    await writeFile(join(app, 'tsconfig.bad.json'), JSON.stringify({ compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', noEmit: true, types: ['node'] }, files: ['bad.ts'] }));
-    const err = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', join(app, 'tsconfig.bad.json')], { cwd: app }).catch((e) => e);
+    await writeFile(
+      join(app, 'bad.ts'),
+      `import { createClient } from '@pantry/client';\ncreateClient('x:1', './certs').foodStorage.addFood({ food: { quantity: 'six' } });\n`,
+    );
+    await writeFile(
+      join(app, 'tsconfig.bad.json'),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          noEmit: true,
+          types: ['node'],
+        },
+        files: ['bad.ts'],
+      }),
+    );
+    const err = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', join(app, 'tsconfig.bad.json')], {
+      cwd: app,
+    }).catch((e) => e);
     expect(err.stdout).toMatch(/bad\.ts.*Type 'string' is not assignable to type 'number'/s);
   });
 
   it('works with require() from CommonJS', async () => {
-    await writeFile(join(app, 'app.cjs'), `const { createClient } = require('@pantry/client');\nconst c = createClient(process.env.PANTRY_ADDRESS, process.env.PANTRY_CERT_DIR);\nc.hello.hello({ name: 'cjs' }).then((r) => { console.log(r.message); c.close(); });\n`);
-    const { stdout } = await run(process.execPath, [join(app, 'app.cjs')], { cwd: app, env: { ...process.env, PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir } });
+    await writeFile(
+      join(app, 'app.cjs'),
+      `const { createClient } = require('@pantry/client');\nconst c = createClient(process.env.PANTRY_ADDRESS, process.env.PANTRY_CERT_DIR);\nc.hello.hello({ name: 'cjs' }).then((r) => { console.log(r.message); c.close(); });\n`,
+    );
+    const { stdout } = await run(process.execPath, [join(app, 'app.cjs')], {
+      cwd: app,
+      env: { ...process.env, PANTRY_ADDRESS: stack.address, PANTRY_CERT_DIR: stack.certDir },
+    });
     expect(stdout.trim()).toBe('Hello, cjs!');
   });
 
@@ -90,8 +141,15 @@ client.close();
 await stack.stop();
 `,
     );
-    const path = (process.env.PATH ?? '').split(':').filter((d) => !/envoy/.test(d)).join(':');
-    const { stdout } = await run(process.execPath, [join(app, 'harness.mjs')], { cwd: app, env: { ...process.env, PATH: path, PANTRY_ENVOY_BIN: '', PANTRY_SERVER_BIN: '' }, timeout: 180_000 });
+    const path = (process.env.PATH ?? '')
+      .split(':')
+      .filter((d) => !/envoy/.test(d))
+      .join(':');
+    const { stdout } = await run(process.execPath, [join(app, 'harness.mjs')], {
+      cwd: app,
+      env: { ...process.env, PATH: path, PANTRY_ENVOY_BIN: '', PANTRY_SERVER_BIN: '' },
+      timeout: 180_000,
+    });
     expect(stdout.trim().split('\n').pop()).toBe('envoy 1.40.0 h2 Hello, packed!');
   }, 200_000);
 

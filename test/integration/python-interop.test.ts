@@ -35,7 +35,12 @@ describe.each(proxies)("interop with the article's Python client through %s", (p
   const stack = (which: 'good' | 'noAlpn') => stacks.get(proxy)![which];
 
   it('both clients call Hello through the same proxy with the same certificates', async () => {
-    const py = await runSample(python, stubs, { GRPC_SERVER_ADDRESS: stack('good').address, PANTRY_CERT_DIR: stack('good').certDir }, 'python');
+    const py = await runSample(
+      python,
+      stubs,
+      { GRPC_SERVER_ADDRESS: stack('good').address, PANTRY_CERT_DIR: stack('good').certDir },
+      'python',
+    );
     expect(py.stderr).toBe('');
     expect(py.stdout.trim()).toBe('Hello, python!');
     await using client = createClient(stack('good').address, stack('good').certDir);
@@ -52,8 +57,11 @@ describe.each(proxies)("interop with the article's Python client through %s", (p
     expect(py.stderr).toMatch(/^UNAVAILABLE: /m);
   });
 
-  it('reproduces the article\'s ALPN pitfall: Python fails, Node connects, the harness warns', async () => {
-    const py = await runSample(python, stubs, { GRPC_SERVER_ADDRESS: stack('noAlpn').address, PANTRY_CERT_DIR: stack('noAlpn').certDir });
+  it("reproduces the article's ALPN pitfall: Python fails, Node connects, the harness warns", async () => {
+    const py = await runSample(python, stubs, {
+      GRPC_SERVER_ADDRESS: stack('noAlpn').address,
+      PANTRY_CERT_DIR: stack('noAlpn').certDir,
+    });
     expect(py.code).not.toBe(0);
     expect(py.stderr).toMatch(/missing selected ALPN property/);
     await using client = createClient(stack('noAlpn').address, stack('noAlpn').certDir);

@@ -24,14 +24,33 @@ describe('walking skeleton over mutual TLS', () => {
   });
 
   it('adds, gets, updates, consumes, lists and deletes a food', async () => {
-    const { food } = await client.foodStorage.addFood({ food: { name: '保存水 2L', quantity: 6, category: Category.CATEGORY_WATER, unit: 'bottle', bestBefore: day(400), location: '玄関' } });
-    expect(food).toMatchObject({ name: '保存水 2L', quantity: 6, category: Category.CATEGORY_WATER, unit: 'bottle', bestBefore: day(400), location: '玄関' });
+    const { food } = await client.foodStorage.addFood({
+      food: {
+        name: '保存水 2L',
+        quantity: 6,
+        category: Category.CATEGORY_WATER,
+        unit: 'bottle',
+        bestBefore: day(400),
+        location: '玄関',
+      },
+    });
+    expect(food).toMatchObject({
+      name: '保存水 2L',
+      quantity: 6,
+      category: Category.CATEGORY_WATER,
+      unit: 'bottle',
+      bestBefore: day(400),
+      location: '玄関',
+    });
     expect(food!.id).not.toBe('');
     expect(food!.createdAt).toBeInstanceOf(Date);
 
     expect((await client.foodStorage.getFood({ id: food!.id })).food).toEqual(food);
 
-    const { food: moved } = await client.foodStorage.updateFood({ food: { id: food!.id, location: '寝室', quantity: 99 }, updateMask: ['location'] });
+    const { food: moved } = await client.foodStorage.updateFood({
+      food: { id: food!.id, location: '寝室', quantity: 99 },
+      updateMask: ['location'],
+    });
     expect(moved).toMatchObject({ location: '寝室', quantity: 6, name: '保存水 2L' });
 
     const { food: after } = await client.foodStorage.consumeFood({ id: food!.id, quantity: 2 });
@@ -50,7 +69,8 @@ describe('walking skeleton over mutual TLS', () => {
   it('pages through ListFoods with page tokens', async () => {
     const category = Category.CATEGORY_SNACK;
     const added = [];
-    for (let i = 0; i < 7; i++) added.push((await client.foodStorage.addFood({ food: { name: `snack ${i}`, quantity: 1, category } })).food!.id);
+    for (let i = 0; i < 7; i++)
+      added.push((await client.foodStorage.addFood({ food: { name: `snack ${i}`, quantity: 1, category } })).food!.id);
     const seen: string[] = [];
     let pageToken = '';
     let pages = 0;
@@ -65,9 +85,13 @@ describe('walking skeleton over mutual TLS', () => {
   });
 
   it('filters ListFoods by expiring_before', async () => {
-    const soon = (await client.foodStorage.addFood({ food: { name: 'サバ缶', quantity: 1, bestBefore: day(5) } })).food!;
-    const late = (await client.foodStorage.addFood({ food: { name: '乾パン', quantity: 1, bestBefore: day(500) } })).food!;
-    const ids = (await client.foodStorage.listFoods({ expiringBefore: day(30), pageSize: 1000 })).foods.map((f) => f.id);
+    const soon = (await client.foodStorage.addFood({ food: { name: 'サバ缶', quantity: 1, bestBefore: day(5) } }))
+      .food!;
+    const late = (await client.foodStorage.addFood({ food: { name: '乾パン', quantity: 1, bestBefore: day(500) } }))
+      .food!;
+    const ids = (await client.foodStorage.listFoods({ expiringBefore: day(30), pageSize: 1000 })).foods.map(
+      (f) => f.id,
+    );
     expect(ids).toContain(soon.id);
     expect(ids).not.toContain(late.id);
   });
@@ -76,7 +100,8 @@ describe('walking skeleton over mutual TLS', () => {
     await client.foodStorage.addFood({ food: { name: 'soon-2', quantity: 1, bestBefore: day(2) } });
     await client.foodStorage.addFood({ food: { name: 'soon-1', quantity: 1, bestBefore: day(1) } });
     const got: Array<{ name: string; daysLeft: number }> = [];
-    for await (const item of client.foodStorage.watchExpiringFoods({ withinDays: 3 })) got.push({ name: item.food!.name, daysLeft: item.daysLeft });
+    for await (const item of client.foodStorage.watchExpiringFoods({ withinDays: 3 }))
+      got.push({ name: item.food!.name, daysLeft: item.daysLeft });
     const names = got.map((g) => g.name);
     expect(names.indexOf('soon-1')).toBeLessThan(names.indexOf('soon-2'));
     expect(got.find((g) => g.name === 'soon-1')!.daysLeft).toBe(1);
@@ -100,7 +125,12 @@ describe('walking skeleton over mutual TLS', () => {
     const requestId = `replay-${Date.now()}`;
     const first = (await client.foodStorage.addFood({ food: { name: 'アルファ米', quantity: 3 }, requestId })).food!;
     let replayed: string | undefined;
-    const second = (await client.foodStorage.addFood({ food: { name: 'アルファ米', quantity: 3 }, requestId }, { onHeader: (h) => (replayed = String(h.get('pantry-replayed')[0])) })).food!;
+    const second = (
+      await client.foodStorage.addFood(
+        { food: { name: 'アルファ米', quantity: 3 }, requestId },
+        { onHeader: (h) => (replayed = String(h.get('pantry-replayed')[0])) },
+      )
+    ).food!;
     expect(second.id).toBe(first.id);
     expect(replayed).toBe('true');
     const all = (await client.foodStorage.listFoods({ pageSize: 1000 })).foods.filter((f) => f.name === 'アルファ米');

@@ -23,7 +23,11 @@ export default class CountReporter implements Reporter {
     for (const p of secretsIn(log.content)) this.secretHits.add(`a console line (${log.type}) matched ${p}`);
   }
 
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, reason: TestRunEndReason): void {
+  onTestRunEnd(
+    modules: ReadonlyArray<TestModule>,
+    unhandled: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): void {
     const strict = !!process.env.CI;
     let passed = 0;
     let failed = 0;
@@ -69,7 +73,8 @@ export default class CountReporter implements Reporter {
     }
     const file = process.env.PANTRY_TEST_COUNTS ?? 'test-counts.json';
     writeFileSync(file, JSON.stringify({ passed, failed, skipped, problems }, null, 2));
-    if (problems.length) console.log(`\nFailures outside tests, or counted as failures:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
+    if (problems.length)
+      console.log(`\nFailures outside tests, or counted as failures:\n${problems.map((p) => `  ✖ ${p}`).join('\n')}`);
   }
 
   private scanHarnessLogs(): void {
@@ -82,7 +87,8 @@ export default class CountReporter implements Reporter {
       return;
     }
     for (const f of files) {
-      for (const p of secretsIn(readFileSync(join(dir, f), 'utf8'))) this.secretHits.add(`harness log ${f} matched ${p}`);
+      for (const p of secretsIn(readFileSync(join(dir, f), 'utf8')))
+        this.secretHits.add(`harness log ${f} matched ${p}`);
     }
   }
 }

@@ -13,27 +13,61 @@ const tracer = new Tracer({ trace: '' }, {});
 const sent: CallRequest[] = [];
 const client = serviceClient(
   FoodStorageServiceDefinition,
-  composeInterceptors([deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], async (req) => {
-    sent.push(req);
-    return { kind: 'unary' as const, message: {}, header: new Metadata() };
-  }),
+  composeInterceptors(
+    [
+      deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+      retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer),
+    ],
+    async (req) => {
+      sent.push(req);
+      return { kind: 'unary' as const, message: {}, header: new Metadata() };
+    },
+  ),
 );
 
 // Every per-call option, of a wrong type or out of range: refused before anything is sent, naming the option.
 const bad: Array<[string, unknown, RegExp]> = [
-  ['deadlineMs as a string', { deadlineMs: '300' }, /call option deadlineMs must be a positive number of milliseconds, got "300"/],
+  [
+    'deadlineMs as a string',
+    { deadlineMs: '300' },
+    /call option deadlineMs must be a positive number of milliseconds, got "300"/,
+  ],
   ['a negative deadlineMs', { deadlineMs: -1 }, /call option deadlineMs must be a positive number/],
   ['a NaN deadlineMs', { deadlineMs: NaN }, /call option deadlineMs .* got NaN/],
-  ['an invalid Date as deadline', { deadline: new Date('nope') }, /call option deadline must be a valid Date or epoch milliseconds, got an invalid Date/],
+  [
+    'an invalid Date as deadline',
+    { deadline: new Date('nope') },
+    /call option deadline must be a valid Date or epoch milliseconds, got an invalid Date/,
+  ],
   ['deadline as a string', { deadline: '2030-01-01' }, /call option deadline .* got "2030-01-01"/],
-  ['a signal that is not an AbortSignal', { signal: { aborted: false } }, /call option signal must be an AbortSignal, got object/],
+  [
+    'a signal that is not an AbortSignal',
+    { signal: { aborted: false } },
+    /call option signal must be an AbortSignal, got object/,
+  ],
   ['metadata as a string', { metadata: 'x-a: 1' }, /call option metadata must be a Metadata or a plain object/],
-  ['a metadata value that is a number', { metadata: { 'x-count': 3 } }, /call option metadata "x-count" must be a string, got 3/],
-  ['a -bin metadata value that is a string', { metadata: { 'trace-bin': 'abc' } }, /call option metadata "trace-bin" must be a Buffer/],
+  [
+    'a metadata value that is a number',
+    { metadata: { 'x-count': 3 } },
+    /call option metadata "x-count" must be a string, got 3/,
+  ],
+  [
+    'a -bin metadata value that is a string',
+    { metadata: { 'trace-bin': 'abc' } },
+    /call option metadata "trace-bin" must be a Buffer/,
+  ],
   ['retry: true', { retry: true }, /call option retry must be false or an object of retry settings, got true/],
   ['a misspelt retry setting', { retry: { maxAttempt: 2 } }, /call option retry: unknown retry setting "maxAttempt"/],
-  ['a retry setting out of range', { retry: { maxAttempts: 99 } }, /call option retry\.maxAttempts: must be an integer from 1 to 10, got 99/],
-  ['assumeIdempotent as a string', { retry: { assumeIdempotent: 'yes' } }, /call option retry\.assumeIdempotent: must be a boolean/],
+  [
+    'a retry setting out of range',
+    { retry: { maxAttempts: 99 } },
+    /call option retry\.maxAttempts: must be an integer from 1 to 10, got 99/,
+  ],
+  [
+    'assumeIdempotent as a string',
+    { retry: { assumeIdempotent: 'yes' } },
+    /call option retry\.assumeIdempotent: must be a boolean/,
+  ],
   ['onHeader that is not a function', { onHeader: 'log' }, /call option onHeader must be a function, got "log"/],
   ['onTrailer that is not a function', { onTrailer: {} }, /call option onTrailer must be a function, got object/],
   ['an unknown option', { timeout: 300 }, /unknown call option "timeout"/],
@@ -52,7 +86,11 @@ describe('call option check', () => {
     expect(err.message).toMatch(message);
     expect(sent.length).toBe(before); // nothing was sent
     // Streams check the same way.
-    const streamErr = await client.watchExpiringFoods({}, options as CallOptions)[Symbol.asyncIterator]().next().catch((e) => e);
+    const streamErr = await client
+      .watchExpiringFoods({}, options as CallOptions)
+      [Symbol.asyncIterator]()
+      .next()
+      .catch((e) => e);
     expect(streamErr.message).toMatch(message);
   });
 
@@ -63,10 +101,23 @@ describe('call option check', () => {
 
   it('accepts every option in range, and a deadlineMs of 300 stays 300 ms', async () => {
     const t0 = Date.now();
-    await client.getFood({ id: 'food-1' }, { deadlineMs: 300, signal: new AbortController().signal, metadata: { 'x-a': '1', 'x-b-bin': Buffer.from([1]) }, retry: { maxAttempts: 2 }, onHeader: () => {}, onTrailer: () => {} });
+    await client.getFood(
+      { id: 'food-1' },
+      {
+        deadlineMs: 300,
+        signal: new AbortController().signal,
+        metadata: { 'x-a': '1', 'x-b-bin': Buffer.from([1]) },
+        retry: { maxAttempts: 2 },
+        onHeader: () => {},
+        onTrailer: () => {},
+      },
+    );
     expect(sent.at(-1)!.deadline - t0).toBeGreaterThanOrEqual(299);
     expect(sent.at(-1)!.deadline - t0).toBeLessThan(400);
-    await client.getFood({ id: 'food-1' }, { deadline: new Date(Date.now() + 1000), metadata: new Metadata(), retry: false });
+    await client.getFood(
+      { id: 'food-1' },
+      { deadline: new Date(Date.now() + 1000), metadata: new Metadata(), retry: false },
+    );
     await client.getFood({ id: 'food-1' }, { deadline: Date.now() + 1000, deadlineMs: Infinity });
   });
 });

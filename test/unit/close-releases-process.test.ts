@@ -38,11 +38,19 @@ setTimeout(() => { client.close(); process.stdout.write('closed\\n'); }, 500);
 `,
     );
     const address = silent.address() as { port: number };
-    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script, `127.0.0.1:${address.port}`, certs.dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(PACKAGE_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script, `127.0.0.1:${address.port}`, certs.dir],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
-    const closedAt = new Promise<number>((resolve) => child.stdout.on('data', (d) => String(d).includes('closed') && resolve(performance.now())));
-    const exitedAt = new Promise<{ at: number; code: number | null }>((resolve) => child.once('exit', (code) => resolve({ at: performance.now(), code })));
+    const closedAt = new Promise<number>((resolve) =>
+      child.stdout.on('data', (d) => String(d).includes('closed') && resolve(performance.now())),
+    );
+    const exitedAt = new Promise<{ at: number; code: number | null }>((resolve) =>
+      child.once('exit', (code) => resolve({ at: performance.now(), code })),
+    );
     const [closed, exited] = await Promise.all([closedAt, exitedAt]);
     expect(stderr).toBe('');
     expect(exited.code).toBe(0);

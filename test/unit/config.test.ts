@@ -4,11 +4,24 @@ import { runDoctor } from '../../src/doctor/doctor.js';
 
 describe('resolveConfig', () => {
   it('records where every value came from', () => {
-    const config = resolveConfig({ deadlineMs: 2_000 }, { GRPC_SERVER_ADDRESS: 'pantry.example.com:443', PANTRY_SERVER_NAME: 'pantry.internal' });
+    const config = resolveConfig(
+      { deadlineMs: 2_000 },
+      { GRPC_SERVER_ADDRESS: 'pantry.example.com:443', PANTRY_SERVER_NAME: 'pantry.internal' },
+    );
     expect(config.address.target).toBe('pantry.example.com:443');
-    expect(config.sources).toMatchObject({ address: 'env GRPC_SERVER_ADDRESS', serverName: 'env PANTRY_SERVER_NAME', deadlineMs: 'option deadlineMs', streamDeadlineMs: 'default', retry: 'default' });
-    expect(resolveConfig({ address: 'a:1' }, { PANTRY_ADDRESS: 'b:2', PANTRY_DEADLINE_MS: '300' }).sources).toMatchObject({ address: 'option address', deadlineMs: 'env PANTRY_DEADLINE_MS' });
-    expect(resolveConfig({}, { PANTRY_ADDRESS: 'b:2', GRPC_SERVER_ADDRESS: 'c:3' }).sources.address).toBe('env PANTRY_ADDRESS');
+    expect(config.sources).toMatchObject({
+      address: 'env GRPC_SERVER_ADDRESS',
+      serverName: 'env PANTRY_SERVER_NAME',
+      deadlineMs: 'option deadlineMs',
+      streamDeadlineMs: 'default',
+      retry: 'default',
+    });
+    expect(
+      resolveConfig({ address: 'a:1' }, { PANTRY_ADDRESS: 'b:2', PANTRY_DEADLINE_MS: '300' }).sources,
+    ).toMatchObject({ address: 'option address', deadlineMs: 'env PANTRY_DEADLINE_MS' });
+    expect(resolveConfig({}, { PANTRY_ADDRESS: 'b:2', GRPC_SERVER_ADDRESS: 'c:3' }).sources.address).toBe(
+      'env PANTRY_ADDRESS',
+    );
   });
 
   it('is frozen', () => {
@@ -19,8 +32,12 @@ describe('resolveConfig', () => {
   });
 
   it('names the variable of a bad value', () => {
-    expect(() => resolveConfig({}, { GRPC_SERVER_ADDRESS: 'http://pantry:443' })).toThrow(/\(env GRPC_SERVER_ADDRESS\)/);
-    expect(() => resolveConfig({ address: 'a:1' }, { PANTRY_DEADLINE_MS: 'soon' })).toThrow(/env PANTRY_DEADLINE_MS must be a positive number/);
+    expect(() => resolveConfig({}, { GRPC_SERVER_ADDRESS: 'http://pantry:443' })).toThrow(
+      /\(env GRPC_SERVER_ADDRESS\)/,
+    );
+    expect(() => resolveConfig({ address: 'a:1' }, { PANTRY_DEADLINE_MS: 'soon' })).toThrow(
+      /env PANTRY_DEADLINE_MS must be a positive number/,
+    );
   });
 });
 

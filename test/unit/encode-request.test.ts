@@ -9,7 +9,9 @@ const addFood = methodInfo(S, S.methods.addFood);
 
 describe('encodeRequest', () => {
   it('encodes a good request', () => {
-    expect(encodeRequest(addFood, addFood.requestType.fromPartial({ food: { name: 'rice', quantity: 2 } })).length).toBeGreaterThan(0);
+    expect(
+      encodeRequest(addFood, addFood.requestType.fromPartial({ food: { name: 'rice', quantity: 2 } })).length,
+    ).toBeGreaterThan(0);
   });
 
   it('names the field of a value out of range for its wire type', () => {

@@ -6,10 +6,30 @@ import { errorInfoOf, hintForReason } from '../../src/errors/error-info.js';
 /** A google.rpc.Status trailer with one ErrorInfo detail, as grpc-go sends it. */
 function statusWithErrorInfo(reason: string, domain: string, meta: Record<string, string>): Metadata {
   const info = new BinaryWriter().uint32(10).string(reason).uint32(18).string(domain);
-  for (const [k, v] of Object.entries(meta)) info.uint32(26).bytes(new BinaryWriter().uint32(10).string(k).uint32(18).string(v).finish());
-  const any = new BinaryWriter().uint32(10).string('type.googleapis.com/google.rpc.ErrorInfo').uint32(18).bytes(info.finish()).finish();
-  const other = new BinaryWriter().uint32(10).string('type.googleapis.com/google.rpc.PreconditionFailure').uint32(18).bytes(new Uint8Array([10, 0])).finish();
-  const status = new BinaryWriter().uint32(8).int32(9).uint32(18).string('refused').uint32(26).bytes(other).uint32(26).bytes(any).finish();
+  for (const [k, v] of Object.entries(meta))
+    info.uint32(26).bytes(new BinaryWriter().uint32(10).string(k).uint32(18).string(v).finish());
+  const any = new BinaryWriter()
+    .uint32(10)
+    .string('type.googleapis.com/google.rpc.ErrorInfo')
+    .uint32(18)
+    .bytes(info.finish())
+    .finish();
+  const other = new BinaryWriter()
+    .uint32(10)
+    .string('type.googleapis.com/google.rpc.PreconditionFailure')
+    .uint32(18)
+    .bytes(new Uint8Array([10, 0]))
+    .finish();
+  const status = new BinaryWriter()
+    .uint32(8)
+    .int32(9)
+    .uint32(18)
+    .string('refused')
+    .uint32(26)
+    .bytes(other)
+    .uint32(26)
+    .bytes(any)
+    .finish();
   const md = new Metadata();
   md.set('grpc-status-details-bin', Buffer.from(status));
   return md;
@@ -17,7 +37,11 @@ function statusWithErrorInfo(reason: string, domain: string, meta: Record<string
 
 describe('ErrorInfo from the status details', () => {
   it('reads the reason, domain and metadata, past other details', () => {
-    expect(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))).toEqual({ reason: 'REQUEST_ID_REUSED', domain: 'pantry.v1', metadata: { request_id: 'r1' } });
+    expect(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))).toEqual({
+      reason: 'REQUEST_ID_REUSED',
+      domain: 'pantry.v1',
+      metadata: { request_id: 'r1' },
+    });
   });
 
   it('is undefined without details, or with bytes that do not parse', () => {
@@ -28,7 +52,9 @@ describe('ErrorInfo from the status details', () => {
   });
 
   it('hints at a reused request_id, naming it', () => {
-    expect(hintForReason(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' })))).toMatch(/request_id "r1" was reused with a different request body/);
+    expect(
+      hintForReason(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))),
+    ).toMatch(/request_id "r1" was reused with a different request body/);
     expect(hintForReason({ reason: 'REQUEST_ID_REUSED', domain: 'example.com', metadata: {} })).toBeUndefined();
   });
 });

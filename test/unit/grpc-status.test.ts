@@ -8,9 +8,19 @@ const ctx = { address: 'localhost:8443', insecure: false };
 describe('toPantryError', () => {
   it('reads a stream that could not be opened as UNAVAILABLE: nothing was sent, the SDK may retry it', () => {
     // grpc-js reports this as INTERNAL; with grpc.enable_retries 0 it no longer retries it itself.
-    const e = toPantryError({ code: Code.INTERNAL, details: 'Failed to start HTTP/2 stream with error: session closed', metadata: new Metadata() }, '/x/Y', ctx);
+    const e = toPantryError(
+      {
+        code: Code.INTERNAL,
+        details: 'Failed to start HTTP/2 stream with error: session closed',
+        metadata: new Metadata(),
+      },
+      '/x/Y',
+      ctx,
+    );
     expect(e.codeName).toBe('UNAVAILABLE');
     expect(e.details).toMatch(/not sent/);
-    expect(toPantryError({ code: Code.INTERNAL, details: 'boom', metadata: new Metadata() }, '/x/Y', ctx).codeName).toBe('INTERNAL');
+    expect(
+      toPantryError({ code: Code.INTERNAL, details: 'boom', metadata: new Metadata() }, '/x/Y', ctx).codeName,
+    ).toBe('INTERNAL');
   });
 });

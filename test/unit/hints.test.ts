@@ -8,21 +8,86 @@ const ctx = { address: 'pantry.example.com:443', insecure: false, caSource: 'cer
 
 // Failure texts as grpc-js 1.14 reports them (shared/notes/grpc-js-failure-shapes.md; re-checked by the integration tests).
 const shapes: Array<[string, Code, string, RegExp]> = [
-  ['server certificate from another CA', Code.UNAVAILABLE, 'No connection established. Last error: Error: unable to verify the first certificate.', /not signed by the CA this client trusts \(certDir/],
-  ['IP target not in the certificate', Code.UNAVAILABLE, "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list", /serverName/],
-  ['client certificate missing (TLS 1.3)', Code.UNAVAILABLE, 'No connection established. Last error: Error: 4C8E7E2A3E7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 116', /requires a client certificate/],
-  ['client certificate from an unknown CA', Code.UNAVAILABLE, 'No connection established. Last error: Error: C0:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:SSL alert number 48', /trusted_ca/],
+  [
+    'server certificate from another CA',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: unable to verify the first certificate.',
+    /not signed by the CA this client trusts \(certDir/,
+  ],
+  [
+    'IP target not in the certificate',
+    Code.UNAVAILABLE,
+    "No connection established. Last error: Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list",
+    /serverName/,
+  ],
+  [
+    'client certificate missing (TLS 1.3)',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: 4C8E7E2A3E7F0000:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 116',
+    /requires a client certificate/,
+  ],
+  [
+    'client certificate from an unknown CA',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: C0:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:SSL alert number 48',
+    /trusted_ca/,
+  ],
   // Texts seen from the Go server (direct mutual TLS) and HAProxy for a client certificate without clientAuth (test/integration/client-certificate-purpose.test.ts).
-  ['client certificate without clientAuth, Go', Code.UNAVAILABLE, 'No connection established. Last error: 80FCE536BC7F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42', /lacks the clientAuth extended key usage/],
-  ['client certificate without clientAuth, HAProxy', Code.UNAVAILABLE, 'No connection established. Last error: 80FCE536BC7F0000:error:0A000413:SSL routines:ssl3_read_bytes:sslv3 alert unsupported certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 43', /lacks the clientAuth extended key usage/],
-  ['no ALPN h2 on the listener', Code.UNAVAILABLE, 'No connection established. Last error: Error: error:0A000460:SSL routines::tlsv1 alert no application protocol:SSL alert number 120', /alpn_protocols: \["h2", "http\/1\.1"\]/],
-  ['TLS to a plaintext port', Code.UNAVAILABLE, 'No connection established. Last error: Error: 80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', /insecure: true/],
-  ['HAProxy speaking HTTP/1.1 upstream', Code.UNAVAILABLE, 'Received HTTP status code 502', /speaks HTTP\/1\.1 to it.*proto h2/],
-  ['a proxy whose upstream is down', Code.UNAVAILABLE, 'Received HTTP status code 503', /the server is down, restarting or unreachable from the proxy/],
-  ['Envoy with the upstream down', Code.UNAVAILABLE, 'upstream connect error or disconnect/reset before headers. reset reason: remote connection failure', /the server is down, restarting or unreachable from the proxy/],
-  ['Envoy with HTTP/1.1 upstream', Code.UNAVAILABLE, 'upstream connect error or disconnect/reset before headers. reset reason: protocol error', /http2_protocol_options/],
+  [
+    'client certificate without clientAuth, Go',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: 80FCE536BC7F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42',
+    /lacks the clientAuth extended key usage/,
+  ],
+  [
+    'client certificate without clientAuth, HAProxy',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: 80FCE536BC7F0000:error:0A000413:SSL routines:ssl3_read_bytes:sslv3 alert unsupported certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 43',
+    /lacks the clientAuth extended key usage/,
+  ],
+  [
+    'no ALPN h2 on the listener',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: error:0A000460:SSL routines::tlsv1 alert no application protocol:SSL alert number 120',
+    /alpn_protocols: \["h2", "http\/1\.1"\]/,
+  ],
+  [
+    'TLS to a plaintext port',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: 80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number',
+    /insecure: true/,
+  ],
+  [
+    'HAProxy speaking HTTP/1.1 upstream',
+    Code.UNAVAILABLE,
+    'Received HTTP status code 502',
+    /speaks HTTP\/1\.1 to it.*proto h2/,
+  ],
+  [
+    'a proxy whose upstream is down',
+    Code.UNAVAILABLE,
+    'Received HTTP status code 503',
+    /the server is down, restarting or unreachable from the proxy/,
+  ],
+  [
+    'Envoy with the upstream down',
+    Code.UNAVAILABLE,
+    'upstream connect error or disconnect/reset before headers. reset reason: remote connection failure',
+    /the server is down, restarting or unreachable from the proxy/,
+  ],
+  [
+    'Envoy with HTTP/1.1 upstream',
+    Code.UNAVAILABLE,
+    'upstream connect error or disconnect/reset before headers. reset reason: protocol error',
+    /http2_protocol_options/,
+  ],
   ['nginx rejecting the client certificate', Code.INTERNAL, 'Received HTTP status code 400', /HTTP 400/],
-  ['nothing listening', Code.UNAVAILABLE, 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:443', /nothing accepts connections at pantry\.example\.com:443/],
+  [
+    'nothing listening',
+    Code.UNAVAILABLE,
+    'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:443',
+    /nothing accepts connections at pantry\.example\.com:443/,
+  ],
   ['unknown host', Code.UNAVAILABLE, 'Name resolution failed for target dns:nowhere.invalid:443', /does not resolve/],
 ];
 
@@ -32,7 +97,9 @@ describe('hints', () => {
   });
 
   it('says plaintext-to-TLS when the client is insecure', () => {
-    expect(hintFor(Code.UNAVAILABLE, 'No connection established. Last error: Protocol error', { ...ctx, insecure: true })).toMatch(/does not answer plaintext HTTP\/2; if it is a TLS port/);
+    expect(
+      hintFor(Code.UNAVAILABLE, 'No connection established. Last error: Protocol error', { ...ctx, insecure: true }),
+    ).toMatch(/does not answer plaintext HTTP\/2; if it is a TLS port/);
   });
 
   it('gives no hint for a server-side status', () => {
@@ -60,12 +127,24 @@ describe('redaction', () => {
 describe('a proxy error page read as a gRPC frame', () => {
   it('becomes UNAVAILABLE with the proxy hint, not RESOURCE_EXHAUSTED', async () => {
     const { toPantryError } = await import('../../src/errors/grpc-status.js');
-    const raced = { code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (1752460652 vs 4194304)', metadata: new Metadata() };
+    const raced = {
+      code: Code.RESOURCE_EXHAUSTED,
+      details: 'Received message larger than max (1752460652 vs 4194304)',
+      metadata: new Metadata(),
+    };
     const e = toPantryError(raced, '/hello.v1.HelloService/Hello', ctx);
     expect(e.codeName).toBe('UNAVAILABLE');
     expect(e.details).toContain('reads "html"');
     expect(e.hint).toMatch(/the proxy has no gRPC server to forward to/);
-    const real = toPantryError({ code: Code.RESOURCE_EXHAUSTED, details: 'Received message larger than max (5242900 vs 4194304)', metadata: new Metadata() }, '/x/Y', ctx);
+    const real = toPantryError(
+      {
+        code: Code.RESOURCE_EXHAUSTED,
+        details: 'Received message larger than max (5242900 vs 4194304)',
+        metadata: new Metadata(),
+      },
+      '/x/Y',
+      ctx,
+    );
     expect(real.codeName).toBe('RESOURCE_EXHAUSTED');
   });
 });

@@ -1,6 +1,13 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { Code, PantryError, composeInterceptors, type CallFn, type CallRequest, type CallResponse } from '../../src/index.js';
+import {
+  Code,
+  PantryError,
+  composeInterceptors,
+  type CallFn,
+  type CallRequest,
+  type CallResponse,
+} from '../../src/index.js';
 import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
 import { requestIdStage } from '../../src/pipeline/request-id.js';
@@ -24,7 +31,8 @@ function scripted(outcomes: Outcome[]) {
     messages.push(structuredClone(req.message));
     const o = outcomes[Math.min(seen.length - 1, outcomes.length - 1)];
     if (o.delayMs) await new Promise((r) => setTimeout(r, o.delayMs));
-    if ('ok' in o) return { kind: 'unary', message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
+    if ('ok' in o)
+      return { kind: 'unary', message: { food: { id: 'food-1' } }, header: new Metadata() } satisfies CallResponse;
     const metadata = new Metadata();
     if (o.pushback !== undefined) metadata.set('grpc-retry-pushback-ms', o.pushback);
     throw new PantryError({ code: o.fail, details: 'scripted', method: req.method.path, metadata });
@@ -32,13 +40,23 @@ function scripted(outcomes: Outcome[]) {
   return { transport, seen, messages, attempts };
 }
 
-function client(transport: CallFn, opts: { retry?: Partial<RetryPolicy>; throttle?: RetryThrottle; deadlineMs?: number; tracer?: Tracer } = {}) {
+function client(
+  transport: CallFn,
+  opts: { retry?: Partial<RetryPolicy>; throttle?: RetryThrottle; deadlineMs?: number; tracer?: Tracer } = {},
+) {
   const tracer = opts.tracer ?? new Tracer({ trace: '' }, {});
   const pipeline = composeInterceptors(
     [
-      deadlineStage({ deadlineMs: opts.deadlineMs ?? 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+      deadlineStage(
+        { deadlineMs: opts.deadlineMs ?? 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} },
+        tracer,
+      ),
       requestIdStage(),
-      retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5, ...opts.retry }, opts.throttle ?? new RetryThrottle(), tracer),
+      retryStage(
+        { ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5, ...opts.retry },
+        opts.throttle ?? new RetryThrottle(),
+        tracer,
+      ),
     ],
     transport,
   );
@@ -64,7 +82,9 @@ describe('retry stage', () => {
 
   it('does not retry codes that are not retryable', async () => {
     const s = scripted([{ fail: Code.INVALID_ARGUMENT }, { ok: true }]);
-    const err = await client(s.transport).getFood({ id: 'x' }).catch((e) => e);
+    const err = await client(s.transport)
+      .getFood({ id: 'x' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PantryError);
     expect(err.code).toBe(Code.INVALID_ARGUMENT);
     expect(err.attempts).toBe(1);
@@ -73,7 +93,9 @@ describe('retry stage', () => {
 
   it('stops at maxAttempts and reports the attempts', async () => {
     const s = scripted([{ fail: Code.UNAVAILABLE }]);
-    const err = await client(s.transport, { retry: { maxAttempts: 3 } }).listFoods({}).catch((e) => e);
+    const err = await client(s.transport, { retry: { maxAttempts: 3 } })
+      .listFoods({})
+      .catch((e) => e);
     expect(err.code).toBe(Code.UNAVAILABLE);
     expect(err.attempts).toBe(3);
     expect(s.seen).toHaveLength(3);
@@ -81,13 +103,21 @@ describe('retry stage', () => {
 
   it('honours retry: false per call', async () => {
     const s = scripted([{ fail: Code.UNAVAILABLE }, { ok: true }]);
-    const err = await client(s.transport).getFood({ id: 'x' }, { retry: false }).catch((e) => e);
+    const err = await client(s.transport)
+      .getFood({ id: 'x' }, { retry: false })
+      .catch((e) => e);
     expect(err.attempts).toBe(1);
   });
 
   it('retries RESOURCE_EXHAUSTED only with pushback, after the pushback delay', async () => {
     const without = scripted([{ fail: Code.RESOURCE_EXHAUSTED }, { ok: true }]);
-    expect((await client(without.transport).getFood({ id: 'x' }).catch((e) => e)).attempts).toBe(1);
+    expect(
+      (
+        await client(without.transport)
+          .getFood({ id: 'x' })
+          .catch((e) => e)
+      ).attempts,
+    ).toBe(1);
     const withPushback = scripted([{ fail: Code.RESOURCE_EXHAUSTED, pushback: '60' }, { ok: true }]);
     const t0 = performance.now();
     await client(withPushback.transport).getFood({ id: 'x' });
@@ -97,7 +127,13 @@ describe('retry stage', () => {
 
   it('stops on negative pushback', async () => {
     const s = scripted([{ fail: Code.UNAVAILABLE, pushback: '-1' }, { ok: true }]);
-    expect((await client(s.transport).getFood({ id: 'x' }).catch((e) => e)).attempts).toBe(1);
+    expect(
+      (
+        await client(s.transport)
+          .getFood({ id: 'x' })
+          .catch((e) => e)
+      ).attempts,
+    ).toBe(1);
   });
 
   it('does not sleep past the deadline: a backoff longer than the time left ends the call', async () => {
@@ -116,7 +152,9 @@ describe('retry stage', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const t0 = performance.now();
-    const err = await client(s.transport).getFood({ id: 'x' }, { signal: controller.signal }).catch((e) => e);
+    const err = await client(s.transport)
+      .getFood({ id: 'x' }, { signal: controller.signal })
+      .catch((e) => e);
     expect(performance.now() - t0).toBeLessThan(500);
     expect(err.code).toBe(Code.CANCELLED);
     expect(err.attempts).toBe(1);
@@ -136,14 +174,18 @@ describe('retry stage', () => {
     const logger = captureLogger();
     const s = scripted([{ fail: Code.UNAVAILABLE }, { ok: true }]);
     await client(s.transport, { tracer: new Tracer({ trace: 'retry', logger }, {}) }).getFood({ id: 'x' });
-    expect(logger.lines.join('\n')).toMatch(/retry \| \/pantry\.v1\.FoodStorageService\/GetFood attempt 1 failed with UNAVAILABLE: retrying in \d+ ms/);
+    expect(logger.lines.join('\n')).toMatch(
+      /retry \| \/pantry\.v1\.FoodStorageService\/GetFood attempt 1 failed with UNAVAILABLE: retrying in \d+ ms/,
+    );
   });
 });
 
 describe('deadline stage', () => {
   it('turns DEADLINE_EXCEEDED into an error that says the budget and the attempts', async () => {
     const s = scripted([{ fail: Code.DEADLINE_EXCEEDED }]);
-    const err = await client(s.transport, { deadlineMs: 1234 }).getFood({ id: 'x' }).catch((e) => e);
+    const err = await client(s.transport, { deadlineMs: 1234 })
+      .getFood({ id: 'x' })
+      .catch((e) => e);
     expect(err.message).toMatch(/deadline of 1234 ms \(1 attempt in \d+ ms\)/);
   });
 
@@ -157,7 +199,9 @@ describe('deadline stage', () => {
   it('wraps a non-gRPC failure of a stage as UNKNOWN', async () => {
     const err = await client(async () => {
       throw new TypeError('boom');
-    }).getFood({ id: 'x' }).catch((e) => e);
+    })
+      .getFood({ id: 'x' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(PantryError);
     expect(err.code).toBe(Code.UNKNOWN);
     expect(err.message).toContain('boom');
@@ -192,7 +236,11 @@ describe('interceptor slots', () => {
     await serviceClient(FoodStorageServiceDefinition, pipeline).getFood({ id: 'x' });
     expect(perCall).toEqual([0]);
     expect(perAttempt).toEqual([1, 2, 3]);
-    expect(s.seen.map((r) => r.metadata.get('authorization')[0])).toEqual(['Bearer token-1', 'Bearer token-2', 'Bearer token-3']);
+    expect(s.seen.map((r) => r.metadata.get('authorization')[0])).toEqual([
+      'Bearer token-1',
+      'Bearer token-2',
+      'Bearer token-3',
+    ]);
   });
 
   it('never changes the request a stage was given', async () => {
@@ -200,10 +248,15 @@ describe('interceptor slots', () => {
     let given: CallRequest | undefined;
     const tracer = new Tracer({ trace: '' }, {});
     const pipeline = composeInterceptors(
-      [(next) => (req) => {
-        given = Object.freeze({ ...req });
-        return next(given);
-      }, deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), requestIdStage(), retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer)],
+      [
+        (next) => (req) => {
+          given = Object.freeze({ ...req });
+          return next(given);
+        },
+        deadlineStage({ deadlineMs: 10_000, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+        requestIdStage(),
+        retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 5 }, new RetryThrottle(), tracer),
+      ],
       s.transport,
     );
     await serviceClient(FoodStorageServiceDefinition, pipeline).addFood({ food: { name: 'rice' } });
@@ -216,7 +269,9 @@ describe('interceptor slots', () => {
 describe('method entry', () => {
   it('rejects a request that is not an object', async () => {
     const s = scripted([{ ok: true }]);
-    const err = await client(s.transport).getFood('food-1' as never).catch((e) => e);
+    const err = await client(s.transport)
+      .getFood('food-1' as never)
+      .catch((e) => e);
     expect(err.code).toBe(Code.INVALID_ARGUMENT);
     expect(err.message).toContain('request must be an object');
     expect(s.seen).toHaveLength(0);
@@ -224,7 +279,9 @@ describe('method entry', () => {
 
   it('rejects metadata with an illegal key', async () => {
     const s = scripted([{ ok: true }]);
-    const err = await client(s.transport).getFood({}, { metadata: { 'bad key': 'x' } }).catch((e) => e);
+    const err = await client(s.transport)
+      .getFood({}, { metadata: { 'bad key': 'x' } })
+      .catch((e) => e);
     expect(err.code).toBe(Code.INVALID_ARGUMENT);
     expect(err.message).toContain('metadata "bad key"');
   });

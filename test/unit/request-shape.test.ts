@@ -14,19 +14,59 @@ const client = serviceClient(
 );
 
 const bad: Array<[string, () => Promise<unknown>, RegExp]> = [
-  ['a string where an int32 belongs', () => client.addFood({ food: { name: 'rice', quantity: '6' as never } }), /food\.quantity: expected a number, got a string \("6"\)/],
-  ['a number where a string belongs', () => client.addFood({ requestId: 42 as never }), /requestId: expected a string, got a number/],
+  [
+    'a string where an int32 belongs',
+    () => client.addFood({ food: { name: 'rice', quantity: '6' as never } }),
+    /food\.quantity: expected a number, got a string \("6"\)/,
+  ],
+  [
+    'a number where a string belongs',
+    () => client.addFood({ requestId: 42 as never }),
+    /requestId: expected a string, got a number/,
+  ],
   ['NaN as a quantity', () => client.consumeFood({ id: 'a', quantity: NaN }), /quantity: expected a number, got NaN/],
-  ['a misspelt field', () => client.addFood({ food: { nam: 'rice' } as never }), /food\.nam: no such field \(fields: id, name, category/],
-  ['a non-array field mask', () => client.updateFood({ food: { id: 'a' }, updateMask: 'name' as never }), /updateMask: expected an array/],
-  ['a string as a nested message', () => client.addFood({ food: 'rice' as never }), /food: expected an object, got a string/],
-  ['an invalid Date', () => client.addFood({ food: { createdAt: new Date('nope') } }), /food\.createdAt: expected a valid Date/],
+  [
+    'a misspelt field',
+    () => client.addFood({ food: { nam: 'rice' } as never }),
+    /food\.nam: no such field \(fields: id, name, category/,
+  ],
+  [
+    'a non-array field mask',
+    () => client.updateFood({ food: { id: 'a' }, updateMask: 'name' as never }),
+    /updateMask: expected an array/,
+  ],
+  [
+    'a string as a nested message',
+    () => client.addFood({ food: 'rice' as never }),
+    /food: expected an object, got a string/,
+  ],
+  [
+    'an invalid Date',
+    () => client.addFood({ food: { createdAt: new Date('nope') } }),
+    /food\.createdAt: expected a valid Date/,
+  ],
   // Names that a plain-object lookup finds on Object.prototype are no fields either.
   ['constructor as a field', () => client.addFood({ constructor: 1 } as never), /constructor: no such field/],
-  ['toString as a nested field', () => client.addFood({ food: { toString: 'x' } } as never), /food\.toString: no such field/],
+  [
+    'toString as a nested field',
+    () => client.addFood({ food: { toString: 'x' } } as never),
+    /food\.toString: no such field/,
+  ],
   ['hasOwnProperty as a field', () => client.getFood({ hasOwnProperty: 1 } as never), /hasOwnProperty: no such field/],
-  ['a JSON __proto__ key', () => client.addFood(JSON.parse('{"food": {"name": "rice"}, "__proto__": {"x": 1}}')), /__proto__: no such field/],
-  ['a boolean given as a string', () => client.watchExpiringFoods({ follow: 'yes' as never })[Symbol.asyncIterator]().next(), /follow: expected a boolean/],
+  [
+    'a JSON __proto__ key',
+    () => client.addFood(JSON.parse('{"food": {"name": "rice"}, "__proto__": {"x": 1}}')),
+    /__proto__: no such field/,
+  ],
+  [
+    'a boolean given as a string',
+    () =>
+      client
+        .watchExpiringFoods({ follow: 'yes' as never })
+        [Symbol.asyncIterator]()
+        .next(),
+    /follow: expected a boolean/,
+  ],
 ];
 
 describe('request shape check', () => {

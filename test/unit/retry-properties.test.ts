@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Code, composeInterceptors, PantryError, type CallFn, } from '../../src/index.js';
+import { Code, composeInterceptors, PantryError, type CallFn } from '../../src/index.js';
 import { deadlineStage } from '../../src/pipeline/deadline.js';
 import { HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
 import { nextRetry, type RetryPolicy } from '../../src/retry/policy.js';
@@ -13,8 +13,17 @@ import { Tracer } from '../../src/observability/tracer.js';
 
 // Property-based tests of the retry scheduler (fast-check): whatever the outcomes and pushbacks,
 // it never passes the deadline or the attempt cap and never retries an unsafe method.
-const codes = fc.constantFrom(Code.UNAVAILABLE, Code.RESOURCE_EXHAUSTED, Code.INTERNAL, Code.DEADLINE_EXCEEDED, Code.NOT_FOUND, Code.ABORTED);
-const pushback = fc.option(fc.oneof(fc.integer({ min: 0, max: 50 }).map(String), fc.constantFrom('-1', 'soon', '')), { nil: undefined });
+const codes = fc.constantFrom(
+  Code.UNAVAILABLE,
+  Code.RESOURCE_EXHAUSTED,
+  Code.INTERNAL,
+  Code.DEADLINE_EXCEEDED,
+  Code.NOT_FOUND,
+  Code.ABORTED,
+);
+const pushback = fc.option(fc.oneof(fc.integer({ min: 0, max: 50 }).map(String), fc.constantFrom('-1', 'soon', '')), {
+  nil: undefined,
+});
 const policy = fc.record({
   maxAttempts: fc.integer({ min: 1, max: 10 }),
   initialBackoffMs: fc.integer({ min: 0, max: 40 }),
@@ -39,31 +48,62 @@ const unsafeService: ServiceDefinition = {
 describe('nextRetry', () => {
   it('retries only within the attempt cap, the deadline and the throttle, with a non-negative delay', () => {
     fc.assert(
-      fc.property(policy, codes, pushback, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 0, max: 500 }), fc.boolean(), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (p, code, pb, attempt, left, throttle, r) => {
-        const now = 1_000_000;
-        const d = nextRetry({ error: failure(code, pb), attempt, policy: p, deadline: now + left, now, throttleAllows: throttle, random: () => r });
-        if (!d.retry) return;
-        expect(attempt).toBeLessThan(p.maxAttempts);
-        expect(throttle).toBe(true);
-        expect(d.delayMs).toBeGreaterThanOrEqual(0);
-        expect(now + d.delayMs).toBeLessThan(now + left);
-        expect(pb === '-1' || pb === 'soon' || pb === '').toBe(false);
-        expect(p.retryableCodes.includes(code) || (code === Code.RESOURCE_EXHAUSTED && pb !== undefined)).toBe(true);
-      }),
+      fc.property(
+        policy,
+        codes,
+        pushback,
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.boolean(),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (p, code, pb, attempt, left, throttle, r) => {
+          const now = 1_000_000;
+          const d = nextRetry({
+            error: failure(code, pb),
+            attempt,
+            policy: p,
+            deadline: now + left,
+            now,
+            throttleAllows: throttle,
+            random: () => r,
+          });
+          if (!d.retry) return;
+          expect(attempt).toBeLessThan(p.maxAttempts);
+          expect(throttle).toBe(true);
+          expect(d.delayMs).toBeGreaterThanOrEqual(0);
+          expect(now + d.delayMs).toBeLessThan(now + left);
+          expect(pb === '-1' || pb === 'soon' || pb === '').toBe(false);
+          expect(p.retryableCodes.includes(code) || (code === Code.RESOURCE_EXHAUSTED && pb !== undefined)).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 });
 
 describe('retry stage over a scripted transport', () => {
-  const run = async (def: ServiceDefinition, p: RetryPolicy, script: Array<[Code, string | undefined]>, deadlineMs: number) => {
+  const run = async (
+    def: ServiceDefinition,
+    p: RetryPolicy,
+    script: Array<[Code, string | undefined]>,
+    deadlineMs: number,
+  ) => {
     let attempts = 0;
     const transport: CallFn = async () => {
       const [code, pb] = script[Math.min(attempts++, script.length - 1)];
       throw failure(code, pb);
     };
     const tracer = new Tracer({ trace: '' }, {});
-    const client = serviceClient(def, composeInterceptors([deadlineStage({ deadlineMs, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer), retryStage(p, new RetryThrottle(), tracer)], transport)) as unknown as { hello: (r: object) => Promise<unknown> };
+    const client = serviceClient(
+      def,
+      composeInterceptors(
+        [
+          deadlineStage({ deadlineMs, streamDeadlineMs: Infinity, methodDeadlineMs: {} }, tracer),
+          retryStage(p, new RetryThrottle(), tracer),
+        ],
+        transport,
+      ),
+    ) as unknown as { hello: (r: object) => Promise<unknown> };
     const t0 = performance.now();
     const err = (await client.hello({}).catch((e) => e)) as PantryError;
     return { attempts, elapsed: performance.now() - t0, err };
@@ -71,12 +111,17 @@ describe('retry stage over a scripted transport', () => {
 
   it('never exceeds the attempt cap or the deadline', async () => {
     await fc.assert(
-      fc.asyncProperty(policy, fc.array(fc.tuple(codes, pushback), { minLength: 1, maxLength: 12 }), fc.integer({ min: 20, max: 150 }), async (p, script, deadlineMs) => {
-        const { attempts, elapsed, err } = await run(HelloServiceDefinition, p, script, deadlineMs);
-        expect(attempts).toBeLessThanOrEqual(p.maxAttempts);
-        expect(err.attempts).toBe(attempts);
-        expect(elapsed).toBeLessThan(deadlineMs + 25); // timer slack on a shared machine
-      }),
+      fc.asyncProperty(
+        policy,
+        fc.array(fc.tuple(codes, pushback), { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 20, max: 150 }),
+        async (p, script, deadlineMs) => {
+          const { attempts, elapsed, err } = await run(HelloServiceDefinition, p, script, deadlineMs);
+          expect(attempts).toBeLessThanOrEqual(p.maxAttempts);
+          expect(err.attempts).toBe(attempts);
+          expect(elapsed).toBeLessThan(deadlineMs + 25); // timer slack on a shared machine
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -84,10 +129,14 @@ describe('retry stage over a scripted transport', () => {
   it('never retries a method that is neither marked safe nor keyed', async () => {
     expect(methodInfo(unsafeService, unsafeService.methods.hello).idempotency).toBe('IDEMPOTENCY_UNKNOWN');
     await fc.assert(
-      fc.asyncProperty(policy, fc.array(fc.tuple(codes, pushback), { minLength: 1, maxLength: 6 }), async (p, script) => {
-        const { attempts } = await run(unsafeService, p, script, 1000);
-        expect(attempts).toBe(1);
-      }),
+      fc.asyncProperty(
+        policy,
+        fc.array(fc.tuple(codes, pushback), { minLength: 1, maxLength: 6 }),
+        async (p, script) => {
+          const { attempts } = await run(unsafeService, p, script, 1000);
+          expect(attempts).toBe(1);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { GenericContainer, getContainerRuntimeClient, Network, Wait, type StartedNetwork, type StartedTestContainer } from 'testcontainers';
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  Network,
+  Wait,
+  type StartedNetwork,
+  type StartedTestContainer,
+} from 'testcontainers';
 import { buildLocalBinaryImage, buildServerImage, removeImage } from './docker-images.js';
 import type { RuntimeRequest, RuntimeStack } from './types.js';
 import { logSink } from '../log-sink.js';
@@ -18,7 +25,10 @@ const CERTS = '/etc/pantry/certs';
  * if (!(await dockerAvailable())) console.log('no Docker engine: using the process runtime');
  */
 export async function dockerAvailable(timeoutMs = 5000): Promise<boolean> {
-  const probe = getContainerRuntimeClient().then(() => true, () => false);
+  const probe = getContainerRuntimeClient().then(
+    () => true,
+    () => false,
+  );
   const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
   return Promise.race([probe, timeout]);
 }
@@ -33,7 +43,9 @@ export async function dockerAvailable(timeoutMs = 5000): Promise<boolean> {
  */
 export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStack> {
   if (!(await dockerAvailable())) {
-    throw new Error('startPantryStack: runtime "docker" needs a Docker engine and none answers. Start one (e.g. `dockerd &`, or Docker Desktop) and set DOCKER_HOST if its socket is not the default; or use runtime: "process"');
+    throw new Error(
+      'startPantryStack: runtime "docker" needs a Docker engine and none answers. Start one (e.g. `dockerd &`, or Docker Desktop) and set DOCKER_HOST if its socket is not the default; or use runtime: "process"',
+    );
   }
   const spec = req.proxy === 'none' ? undefined : PROXIES[req.proxy];
   const images: string[] = [];
@@ -48,11 +60,19 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
     network = await new Network().start();
     const serverImage = await buildServerImage();
     images.push(serverImage);
-    const tls = spec ? [] : ['-tls-cert', `${CERTS}/server.crt`, '-tls-key', `${CERTS}/server.key`, '-client-ca', `${CERTS}/ca.crt`];
+    const tls = spec
+      ? []
+      : ['-tls-cert', `${CERTS}/server.crt`, '-tls-key', `${CERTS}/server.key`, '-client-ca', `${CERTS}/ca.crt`];
     let server = new GenericContainer(serverImage)
       .withNetwork(network)
       .withNetworkAliases(SERVER_ALIAS)
-      .withCommand(['-listen', `0.0.0.0:${SERVER_PORT}`, ...tls, ...(req.dataDir ? ['-data-file', '/data/pantry.jsonl'] : []), ...req.serverArgs])
+      .withCommand([
+        '-listen',
+        `0.0.0.0:${SERVER_PORT}`,
+        ...tls,
+        ...(req.dataDir ? ['-data-file', '/data/pantry.jsonl'] : []),
+        ...req.serverArgs,
+      ])
       .withWaitStrategy(Wait.forLogMessage(/pantry-server serving on/))
       .withStartupTimeout(30_000);
     // Fixed host ports, so a restarted container comes back at the same address.
@@ -72,7 +92,12 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
         image = await buildLocalBinaryImage(wanted.name, await spec.binary());
         images.push(image);
       }
-      const endpoints = { listen: `0.0.0.0:${spec.containerPort}`, upstream: `${SERVER_ALIAS}:${SERVER_PORT}`, certs: spec.containerCerts, admin: '127.0.0.1:9901' };
+      const endpoints = {
+        listen: `0.0.0.0:${spec.containerPort}`,
+        upstream: `${SERVER_ALIAS}:${SERVER_PORT}`,
+        certs: spec.containerCerts,
+        admin: '127.0.0.1:9901',
+      };
       const config = spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints);
       const proxy = new GenericContainer(image)
         .withNetwork(network)
@@ -87,7 +112,10 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       try {
         proxyContainer = await proxy.start();
       } catch (err) {
-        if (!wanted.build) throw new Error(`startPantryStack: could not start ${spec.kind} from image ${image} (PANTRY_ENVOY_IMAGE): ${(err as Error).message}. Machines without registry access cannot pull it; unset PANTRY_ENVOY_IMAGE to build the image from the local Envoy binary`);
+        if (!wanted.build)
+          throw new Error(
+            `startPantryStack: could not start ${spec.kind} from image ${image} (PANTRY_ENVOY_IMAGE): ${(err as Error).message}. Machines without registry access cannot pull it; unset PANTRY_ENVOY_IMAGE to build the image from the local Envoy binary`,
+          );
         throw err;
       }
       containers.push(proxyContainer);
@@ -115,7 +143,9 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       serverAddress: `${host}:${serverContainer.getMappedPort(SERVER_PORT)}`,
       logs: () => logs.join('\n'),
       async kill(name) {
-        await part(name).container.kill().catch(() => {});
+        await part(name)
+          .container.kill()
+          .catch(() => {});
       },
       async start(name) {
         const { c, logName, container } = part(name);
@@ -128,7 +158,9 @@ export async function startDockerStack(req: RuntimeRequest): Promise<RuntimeStac
       },
       async gracefulRestartProxy() {
         // In a container: SIGTERM (docker stop), then a start.
-        await part('proxy').container.stop({ t: 5 }).catch(() => {});
+        await part('proxy')
+          .container.stop({ t: 5 })
+          .catch(() => {});
         await runtime.start('proxy');
       },
       stop: cleanup,

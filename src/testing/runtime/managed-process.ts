@@ -40,12 +40,18 @@ export class ManagedProcess {
   /** Starts (again) with the same command line. */
   start(): Promise<RegExpMatchArray> {
     installExitHook();
-    const child = spawn(this.command, this.args, { env: { ...process.env, ...this.options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.command, this.args, {
+      env: { ...process.env, ...this.options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     running.add(child);
     const timeoutMs = this.options.timeoutMs ?? 15_000;
     this.started = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${this.name} did not start within ${timeoutMs} ms. Its output:\n${this.tail()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`${this.name} did not start within ${timeoutMs} ms. Its output:\n${this.tail()}`)),
+        timeoutMs,
+      );
       const ready = this.options.ready;
       const onLine = (line: string) => {
         const m = ready instanceof RegExp ? line.match(ready) : null;
@@ -87,7 +93,11 @@ export class ManagedProcess {
         running.delete(child);
         this.record(`[${this.name} exited with ${signal ?? `code ${code}`}]`);
         clearTimeout(timer);
-        reject(new Error(`${this.name} exited (${signal ?? `code ${code}`}) before it was ready. Its output:\n${this.tail()}`));
+        reject(
+          new Error(
+            `${this.name} exited (${signal ?? `code ${code}`}) before it was ready. Its output:\n${this.tail()}`,
+          ),
+        );
       });
     });
     this.started.catch(() => {}); // observed by whoever awaits it

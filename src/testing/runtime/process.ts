@@ -20,10 +20,24 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
   const proxyBinary = spec ? await spec.binary() : undefined;
   const bin = await pantryServerBinary();
   const certs = req.proxyCertDir;
-  const tlsFlags = spec ? [] : ['-tls-cert', join(certs, 'server.crt'), '-tls-key', join(certs, 'server.key'), '-client-ca', join(certs, 'ca.crt')];
+  const tlsFlags = spec
+    ? []
+    : [
+        '-tls-cert',
+        join(certs, 'server.crt'),
+        '-tls-key',
+        join(certs, 'server.key'),
+        '-client-ca',
+        join(certs, 'ca.crt'),
+      ];
   // A fixed port (not 0), so a restarted server comes back where the proxy and clients expect it.
   const data = req.dataDir ? ['-data-file', join(req.dataDir, 'pantry.jsonl')] : [];
-  const server = new ManagedProcess('server', bin, ['-listen', `127.0.0.1:${await freePort()}`, ...tlsFlags, ...data, ...req.serverArgs], { ready: SERVING });
+  const server = new ManagedProcess(
+    'server',
+    bin,
+    ['-listen', `127.0.0.1:${await freePort()}`, ...tlsFlags, ...data, ...req.serverArgs],
+    { ready: SERVING },
+  );
   const processes: ManagedProcess[] = [server];
   try {
     const serverAddress = (await server.started)[1];
@@ -85,4 +99,3 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
     throw err;
   }
 }
-
