@@ -6,7 +6,9 @@ import { redactMetadata } from '../../src/observability/redact.js';
 
 const ctx = { address: 'pantry.example.com:443', insecure: false, caSource: 'certDir (./certs/ca.crt)' };
 
-// Failure texts as grpc-js 1.14 reports them (shared/notes/grpc-js-failure-shapes.md; re-checked by the integration tests).
+// Failure texts as grpc-js 1.14 reports them, each also produced for real by an integration test:
+// hints-from-real-failures (ALPN alert, DNS), harness and doctor (Envoy, HAProxy, certificates),
+// client-certificate-purpose (alerts 42/43), client-core (other CA, IP not in the certificate).
 const shapes: Array<[string, Code, string, RegExp]> = [
   [
     'server certificate from another CA',
