@@ -139,22 +139,63 @@ type ServiceError = import('@grpc/grpc-js').ServiceError;
 type HelloTs = typeof import('../src/generated/hello/v1/hello.js');
 type FoodsTs = typeof import('../src/generated/pantry/v1/food_storage_service.js');
 
+/** A ts-proto generic service definition, as far as grpc-js stubs need it. */
+interface GenericService {
+  fullName: string;
+  methods: Record<
+    string,
+    {
+      name: string;
+      requestStream: boolean;
+      responseStream: boolean;
+      requestType: { encode(m: never): { finish(): Uint8Array }; decode(b: Uint8Array): unknown };
+      responseType: { encode(m: never): { finish(): Uint8Array }; decode(b: Uint8Array): unknown };
+    }
+  >;
+}
+
 /**
- * The ts-proto grpc-js stubs as generated, callbacks; no deadline (grpc-js's default), or with
+ * grpc-js callback stubs for a ts-proto generic definition: `makeGenericClientConstructor` with
+ * the ts-proto codecs, the code ts-proto's `outputServices=grpc-js` generates (no longer
+ * generated, since the SDK does not use it).
+ */
+function grpcJsStubs(grpc: GrpcJs, service: GenericService) {
+  const methods: Record<string, unknown> = {};
+  for (const [key, m] of Object.entries(service.methods)) {
+    methods[key] = {
+      path: `/${service.fullName}/${m.name}`,
+      requestStream: m.requestStream,
+      responseStream: m.responseStream,
+      requestSerialize: (value: unknown) => Buffer.from(m.requestType.encode(value as never).finish()),
+      requestDeserialize: (value: Buffer) => m.requestType.decode(value),
+      responseSerialize: (value: unknown) => Buffer.from(m.responseType.encode(value as never).finish()),
+      responseDeserialize: (value: Buffer) => m.responseType.decode(value),
+    };
+  }
+  return grpc.makeGenericClientConstructor(methods as import('@grpc/grpc-js').ServiceDefinition, service.fullName);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: grpc-js stubs made at run time are untyped
+type Stub = any;
+
+/**
+ * grpc-js callback stubs over the ts-proto codecs; no deadline (grpc-js's default), or with
  * `deadline`, one of 10 s per call as pantry's default (to tell what a deadline alone costs).
  */
 function rawClient(
   { address, certDir }: Target,
   deadline: boolean,
   grpc: GrpcJs,
-  { HelloRequest, HelloServiceClient }: HelloTs,
-  { FoodStorageServiceClient, ListFoodsRequest, WatchExpiringFoodsRequest }: FoodsTs,
+  { HelloRequest, HelloServiceDefinition }: HelloTs,
+  { FoodStorageServiceDefinition, ListFoodsRequest, WatchExpiringFoodsRequest }: FoodsTs,
 ): BenchClient {
   const { ca, cert, key } = pems(certDir);
   const creds = grpc.credentials.createSsl(ca, key, cert);
-  const hello = new HelloServiceClient(address, creds);
+  const hello: Stub = new (grpcJsStubs(grpc, HelloServiceDefinition))(address, creds);
   // The same channel for the second service: one connection, as the other clients have.
-  const foods = new FoodStorageServiceClient(address, creds, { channelOverride: hello.getChannel() });
+  const foods: Stub = new (grpcJsStubs(grpc, FoodStorageServiceDefinition))(address, creds, {
+    channelOverride: hello.getChannel(),
+  });
   const helloReq = HelloRequest.fromPartial({ name: HELLO_NAME });
   const listReq = ListFoodsRequest.fromPartial({ pageSize: PAGE_SIZE });
   const watchReq = WatchExpiringFoodsRequest.fromPartial({ withinDays: WITHIN_DAYS });
@@ -166,12 +207,14 @@ function rawClient(
               helloReq,
               new grpc.Metadata(),
               { deadline: Date.now() + DEADLINE_MS },
-              (err: ServiceError | null, res) => (err ? reject(err) : resolve(res)),
+              (err: ServiceError | null, res: { foods: unknown[] }) => (err ? reject(err) : resolve(res)),
             ),
           )
       : () =>
           new Promise((resolve, reject) =>
-            hello.hello(helloReq, (err: ServiceError | null, res) => (err ? reject(err) : resolve(res))),
+            hello.hello(helloReq, (err: ServiceError | null, res: { foods: unknown[] }) =>
+              err ? reject(err) : resolve(res),
+            ),
           ),
     list: deadline
       ? () =>
@@ -180,12 +223,12 @@ function rawClient(
               listReq,
               new grpc.Metadata(),
               { deadline: Date.now() + DEADLINE_MS },
-              (err: ServiceError | null, res) => (err ? reject(err) : resolve(res.foods.length)),
+              (err: ServiceError | null, res: { foods: unknown[] }) => (err ? reject(err) : resolve(res.foods.length)),
             ),
           )
       : () =>
           new Promise((resolve, reject) =>
-            foods.listFoods(listReq, (err: ServiceError | null, res) =>
+            foods.listFoods(listReq, (err: ServiceError | null, res: { foods: unknown[] }) =>
               err ? reject(err) : resolve(res.foods.length),
             ),
           ),

@@ -329,7 +329,7 @@ async function seed(n: number): Promise<number> {
               name: `bench food ${i}`,
               quantity: 1 + (i % 12),
               unit: 'can',
-              category: Category.CATEGORY_CANNED,
+              category: Category.CANNED,
               bestBefore,
               location: 'bench shelf',
             },

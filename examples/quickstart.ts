@@ -12,7 +12,7 @@ console.log(`👋 ${message}  (via ${client.address}, mutual TLS)`);
 const stock = [
   {
     name: '保存水 2L',
-    category: Category.CATEGORY_WATER,
+    category: Category.WATER,
     quantity: 6,
     unit: 'bottle',
     bestBefore: day(400),
@@ -20,7 +20,7 @@ const stock = [
   },
   {
     name: 'アルファ米 五目ごはん',
-    category: Category.CATEGORY_STAPLE,
+    category: Category.STAPLE,
     quantity: 10,
     unit: 'pack',
     bestBefore: day(20),
@@ -28,7 +28,7 @@ const stock = [
   },
   {
     name: 'サバ缶',
-    category: Category.CATEGORY_CANNED,
+    category: Category.CANNED,
     quantity: 4,
     unit: 'can',
     bestBefore: day(9),
@@ -36,7 +36,7 @@ const stock = [
   },
   {
     name: 'レトルトカレー',
-    category: Category.CATEGORY_RETORT,
+    category: Category.RETORT,
     quantity: 5,
     unit: 'pouch',
     bestBefore: day(90),

@@ -28,7 +28,7 @@ describe('walking skeleton over mutual TLS', () => {
       food: {
         name: '保存水 2L',
         quantity: 6,
-        category: Category.CATEGORY_WATER,
+        category: Category.WATER,
         unit: 'bottle',
         bestBefore: day(400),
         location: '玄関',
@@ -37,7 +37,7 @@ describe('walking skeleton over mutual TLS', () => {
     expect(food).toMatchObject({
       name: '保存水 2L',
       quantity: 6,
-      category: Category.CATEGORY_WATER,
+      category: Category.WATER,
       unit: 'bottle',
       bestBefore: day(400),
       location: '玄関',
@@ -56,7 +56,7 @@ describe('walking skeleton over mutual TLS', () => {
     const { food: after } = await client.foodStorage.consumeFood({ id: food!.id, quantity: 2 });
     expect(after!.quantity).toBe(4);
 
-    const { foods } = await client.foodStorage.listFoods({ category: Category.CATEGORY_WATER });
+    const { foods } = await client.foodStorage.listFoods({ category: Category.WATER });
     expect(foods.map((f) => f.id)).toContain(food!.id);
 
     expect(await client.foodStorage.deleteFood({ id: food!.id })).toEqual({});
@@ -67,7 +67,7 @@ describe('walking skeleton over mutual TLS', () => {
   });
 
   it('pages through ListFoods with page tokens', async () => {
-    const category = Category.CATEGORY_SNACK;
+    const category = Category.SNACK;
     const added = [];
     for (let i = 0; i < 7; i++)
       added.push((await client.foodStorage.addFood({ food: { name: `snack ${i}`, quantity: 1, category } })).food!.id);

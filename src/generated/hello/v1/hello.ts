@@ -6,18 +6,6 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
 
 export const protobufPackage = "hello.v1";
 
@@ -183,53 +171,6 @@ export const HelloServiceDefinition = {
     },
   },
 } as const;
-
-export type HelloServiceService = typeof HelloServiceService;
-export const HelloServiceService = {
-  /** Hello answers with a greeting for the given name. */
-  hello: {
-    path: "/hello.v1.HelloService/Hello" as const,
-    requestStream: false as const,
-    responseStream: false as const,
-    requestSerialize: (value: HelloRequest): Buffer => Buffer.from(HelloRequest.encode(value).finish()),
-    requestDeserialize: (value: Buffer): HelloRequest => HelloRequest.decode(value),
-    responseSerialize: (value: HelloResponse): Buffer => Buffer.from(HelloResponse.encode(value).finish()),
-    responseDeserialize: (value: Buffer): HelloResponse => HelloResponse.decode(value),
-  },
-} as const;
-
-export interface HelloServiceServer extends UntypedServiceImplementation {
-  /** Hello answers with a greeting for the given name. */
-  hello: handleUnaryCall<HelloRequest, HelloResponse>;
-}
-
-export interface HelloServiceClient extends Client {
-  /** Hello answers with a greeting for the given name. */
-  hello(
-    request: HelloRequest,
-    callback: (error: ServiceError | null, response: HelloResponse) => void,
-  ): ClientUnaryCall;
-  hello(
-    request: HelloRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HelloResponse) => void,
-  ): ClientUnaryCall;
-  hello(
-    request: HelloRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HelloResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const HelloServiceClient = makeGenericClientConstructor(
-  HelloServiceService,
-  "hello.v1.HelloService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): HelloServiceClient;
-  service: typeof HelloServiceService;
-  serviceName: string;
-};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

@@ -14,73 +14,69 @@ export const protobufFileName = "pantry/v1/food.proto";
 
 /** Category groups emergency food (非常食) the way a household stores it. */
 export enum Category {
-  CATEGORY_UNSPECIFIED = 0,
-  CATEGORY_WATER = 1,
-  /** CATEGORY_STAPLE - rice, bread, noodles */
-  CATEGORY_STAPLE = 2,
-  CATEGORY_CANNED = 3,
-  /** CATEGORY_RETORT - retort pouches */
-  CATEGORY_RETORT = 4,
-  CATEGORY_FREEZE_DRIED = 5,
-  CATEGORY_SNACK = 6,
-  CATEGORY_OTHER = 7,
-  UNRECOGNIZED = -1,
+  UNSPECIFIED = 0,
+  WATER = 1,
+  /** STAPLE - rice, bread, noodles */
+  STAPLE = 2,
+  CANNED = 3,
+  /** RETORT - retort pouches */
+  RETORT = 4,
+  FREEZE_DRIED = 5,
+  SNACK = 6,
+  OTHER = 7,
 }
 
 export function categoryFromJSON(object: any): Category {
   switch (object) {
     case 0:
     case "CATEGORY_UNSPECIFIED":
-      return Category.CATEGORY_UNSPECIFIED;
+      return Category.UNSPECIFIED;
     case 1:
     case "CATEGORY_WATER":
-      return Category.CATEGORY_WATER;
+      return Category.WATER;
     case 2:
     case "CATEGORY_STAPLE":
-      return Category.CATEGORY_STAPLE;
+      return Category.STAPLE;
     case 3:
     case "CATEGORY_CANNED":
-      return Category.CATEGORY_CANNED;
+      return Category.CANNED;
     case 4:
     case "CATEGORY_RETORT":
-      return Category.CATEGORY_RETORT;
+      return Category.RETORT;
     case 5:
     case "CATEGORY_FREEZE_DRIED":
-      return Category.CATEGORY_FREEZE_DRIED;
+      return Category.FREEZE_DRIED;
     case 6:
     case "CATEGORY_SNACK":
-      return Category.CATEGORY_SNACK;
+      return Category.SNACK;
     case 7:
     case "CATEGORY_OTHER":
-      return Category.CATEGORY_OTHER;
-    case -1:
-    case "UNRECOGNIZED":
+      return Category.OTHER;
     default:
-      return Category.UNRECOGNIZED;
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Category");
   }
 }
 
 export function categoryToJSON(object: Category): string {
   switch (object) {
-    case Category.CATEGORY_UNSPECIFIED:
+    case Category.UNSPECIFIED:
       return "CATEGORY_UNSPECIFIED";
-    case Category.CATEGORY_WATER:
+    case Category.WATER:
       return "CATEGORY_WATER";
-    case Category.CATEGORY_STAPLE:
+    case Category.STAPLE:
       return "CATEGORY_STAPLE";
-    case Category.CATEGORY_CANNED:
+    case Category.CANNED:
       return "CATEGORY_CANNED";
-    case Category.CATEGORY_RETORT:
+    case Category.RETORT:
       return "CATEGORY_RETORT";
-    case Category.CATEGORY_FREEZE_DRIED:
+    case Category.FREEZE_DRIED:
       return "CATEGORY_FREEZE_DRIED";
-    case Category.CATEGORY_SNACK:
+    case Category.SNACK:
       return "CATEGORY_SNACK";
-    case Category.CATEGORY_OTHER:
+    case Category.OTHER:
       return "CATEGORY_OTHER";
-    case Category.UNRECOGNIZED:
     default:
-      return "UNRECOGNIZED";
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum Category");
   }
 }
 
