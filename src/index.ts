@@ -14,6 +14,7 @@ export { createClient, type PantryClient } from './client/create-client.js';
 export type { ClientOptions } from './client/client-options.js';
 export type { CallOptions } from './pipeline/call-options.js';
 export { PantryError, type PantryErrorInit } from './errors/pantry-error.js';
+export type { StatusDetail, DetailType } from './errors/status-details.js';
 export { Code, codeName, type CodeName } from './errors/code.js';
 export {
   composeInterceptors,
@@ -36,6 +37,23 @@ export type { ServiceClient } from './client/service-client.js';
 export type { DeepPartial } from './schema/message-type.js';
 export { Metadata } from '@grpc/grpc-js';
 
+export {
+  BadRequest,
+  BadRequest_FieldViolation,
+  DebugInfo,
+  ErrorInfo,
+  Help,
+  Help_Link,
+  LocalizedMessage,
+  PreconditionFailure,
+  PreconditionFailure_Violation,
+  QuotaFailure,
+  QuotaFailure_Violation,
+  RequestInfo,
+  ResourceInfo,
+  RetryInfo,
+} from './generated/google/rpc/error_details.js';
+export { Status } from './generated/google/rpc/status.js';
 export { HelloRequest, HelloResponse } from './generated/hello/v1/hello.js';
 export { Category, Food } from './generated/pantry/v1/food.js';
 export {

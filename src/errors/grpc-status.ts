@@ -1,6 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { Code } from './code.js';
 import { errorInfoOf, hintForReason } from './error-info.js';
+import { statusDetailsOf } from './status-details.js';
 import { hintFor, type HintContext } from './hints.js';
 import { PantryError } from './pantry-error.js';
 
@@ -37,12 +38,14 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
       code = Code.UNAVAILABLE;
       details += ' (the request was not sent)';
     }
+    const statusDetails = statusDetailsOf(se.metadata);
     return new PantryError({
       code,
       details,
       method,
       metadata: se.metadata,
-      hint: hintForReason(errorInfoOf(se.metadata)) ?? hintFor(code, details, hints),
+      statusDetails,
+      hint: hintForReason(errorInfoOf(statusDetails)) ?? hintFor(code, details, hints),
       cause: err,
     });
   }

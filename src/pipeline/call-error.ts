@@ -1,5 +1,5 @@
 import { Code } from '../errors/code.js';
-import { PantryError } from '../errors/pantry-error.js';
+import { PantryError, recordCall } from '../errors/pantry-error.js';
 import type { CallRequest } from './interceptor.js';
 
 /**
@@ -14,10 +14,7 @@ export function finishCallError(err: unknown, req: CallRequest): PantryError {
   const attempts = err instanceof PantryError && err !== req.signal?.reason ? err.attempts : 0;
   const signal = req.signal;
   if (signal?.aborted && !isCancellation(err, signal.reason)) err = cancellation(req);
-  const e = asPantryError(err, req.method.path);
-  e.attempts = attempts;
-  e.elapsedMs = Date.now() - req.startedAt;
-  return e;
+  return recordCall(asPantryError(err, req.method.path), { attempts, elapsedMs: Date.now() - req.startedAt });
 }
 
 /**

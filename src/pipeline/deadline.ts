@@ -56,6 +56,7 @@ function withDeadlineHint(e: PantryError, budgetMs: number, elapsedMs: number): 
     details: e.details,
     method: e.method,
     metadata: e.metadata,
+    statusDetails: e.statusDetails,
     cause: e.cause,
     attempts,
     hint: `the call did not finish within its deadline of ${Math.round(budgetMs)} ms (${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms). Raise deadlineMs for this call or method, or look at why the server is slow`,

@@ -1,4 +1,4 @@
-import { PantryError } from '../errors/pantry-error.js';
+import { PantryError, recordCall } from '../errors/pantry-error.js';
 import type { Tracer } from '../observability/tracer.js';
 import { isRetrySafe, resolveRetryPolicy, type RetryDecision, type RetryPolicy } from '../retry/policy.js';
 import { retryAfterFirstFailure } from '../retry/run.js';
@@ -64,8 +64,7 @@ function failed(err: unknown, req: CallRequest, attempts: number, sleepingAfter?
   const e = req.signal?.aborted
     ? cancellation(req, sleepingAfter === undefined ? undefined : `during the backoff after attempt ${sleepingAfter}`)
     : asPantryError(err, req.method.path);
-  e.attempts = attempts;
-  return e;
+  return recordCall(e, { attempts });
 }
 
 function traceDecision(tracer: Tracer, req: CallRequest, error: unknown, attempt: number, d: RetryDecision): void {

@@ -1,6 +1,7 @@
 import { Code } from '../errors/code.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
+import { retryInfoDelayMs } from '../errors/status-details.js';
 
 /**
  * When and how often a call is retried. Every field is optional; per-call values override the
@@ -19,7 +20,10 @@ export interface RetryOptions {
   maxBackoffMs?: number;
   /** Growth of the backoff bound per attempt. Default 2. */
   backoffMultiplier?: number;
-  /** Codes that are retried. Default `[Code.UNAVAILABLE]`; `RESOURCE_EXHAUSTED` is retried whenever the server sends pushback. */
+  /**
+   * Codes that are retried. Default `[Code.UNAVAILABLE]`; `RESOURCE_EXHAUSTED` is retried whenever
+   * the server sends pushback (`grpc-retry-pushback-ms`, or a `google.rpc.RetryInfo` detail).
+   */
   retryableCodes?: readonly Code[];
   /**
    * Retry even though the method is not marked safe (`idempotency_level`) and carries no
@@ -113,8 +117,9 @@ export type RetryDecision = { retry: true; delayMs: number } | { retry: false; r
 
 /**
  * Decides whether a failed attempt is retried and after how long (gRFC A6): retryable code,
- * server pushback (`grpc-retry-pushback-ms`; negative stops), attempts left, throttle, and the
- * time left before the deadline. `random` is injectable for tests.
+ * server pushback (`grpc-retry-pushback-ms`, else a `google.rpc.RetryInfo` detail's
+ * `retry_delay`; negative stops), attempts left, throttle, and the time left before the
+ * deadline. `random` is injectable for tests.
  *
  * @example
  * nextRetry({ error, attempt: 1, policy, deadline, now: Date.now(), throttleAllows: true })
@@ -167,10 +172,17 @@ export function isTransparentRetry(error: unknown, attempt: number): boolean {
   );
 }
 
-/** The server's pushback in ms, `'stop'` for a negative or malformed one, `undefined` for none. */
+/**
+ * The server's pushback in ms, `'stop'` for a negative or malformed one, `undefined` for none:
+ * the `grpc-retry-pushback-ms` trailer, else the `retry_delay` of a `google.rpc.RetryInfo`
+ * detail (rounded up to whole ms), honoured alike.
+ *
+ * @example
+ * pushbackMs(err) // 250 for RetryInfo { retry_delay: 0.25s } and no pushback trailer
+ */
 export function pushbackMs(error: PantryError): number | 'stop' | undefined {
   const raw = error.metadata.get('grpc-retry-pushback-ms')[0];
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return retryInfoDelayMs(error.statusDetails);
   const text = String(raw);
   return /^\d{1,9}$/.test(text) ? Number(text) : 'stop';
 }

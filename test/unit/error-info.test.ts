@@ -2,6 +2,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { BinaryWriter } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
 import { errorInfoOf, hintForReason } from '../../src/errors/error-info.js';
+import { statusDetailsOf } from '../../src/errors/status-details.js';
 
 /** A google.rpc.Status trailer with one ErrorInfo detail, as grpc-go sends it. */
 function statusWithErrorInfo(reason: string, domain: string, meta: Record<string, string>): Metadata {
@@ -37,7 +38,9 @@ function statusWithErrorInfo(reason: string, domain: string, meta: Record<string
 
 describe('ErrorInfo from the status details', () => {
   it('reads the reason, domain and metadata, past other details', () => {
-    expect(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))).toEqual({
+    expect(
+      errorInfoOf(statusDetailsOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))),
+    ).toEqual({
       reason: 'REQUEST_ID_REUSED',
       domain: 'pantry.v1',
       metadata: { request_id: 'r1' },
@@ -45,15 +48,17 @@ describe('ErrorInfo from the status details', () => {
   });
 
   it('is undefined without details, or with bytes that do not parse', () => {
-    expect(errorInfoOf(new Metadata())).toBeUndefined();
+    expect(errorInfoOf(statusDetailsOf(new Metadata()))).toBeUndefined();
     const md = new Metadata();
     md.set('grpc-status-details-bin', Buffer.from([26, 200]));
-    expect(errorInfoOf(md)).toBeUndefined();
+    expect(errorInfoOf(statusDetailsOf(md))).toBeUndefined();
   });
 
   it('hints at a reused request_id, naming it', () => {
     expect(
-      hintForReason(errorInfoOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))),
+      hintForReason(
+        errorInfoOf(statusDetailsOf(statusWithErrorInfo('REQUEST_ID_REUSED', 'pantry.v1', { request_id: 'r1' }))),
+      ),
     ).toMatch(/request_id "r1" was reused with a different request body/);
     expect(hintForReason({ reason: 'REQUEST_ID_REUSED', domain: 'example.com', metadata: {} })).toBeUndefined();
   });
