@@ -14,10 +14,13 @@ import { recordCall } from '../../src/errors/pantry-error.js';
 import { DEFAULT_RETRY, nextRetry, pushbackMs } from '../../src/retry/policy.js';
 import { Food } from '../../src/generated/pantry/v1/food.js';
 
-const any = (type: string, value: Uint8Array) => ({ typeUrl: `type.googleapis.com/${type}`, value });
+const any = (type: string, value: Uint8Array) => ({
+  typeUrl: `type.googleapis.com/${type}`,
+  value: Buffer.from(value),
+});
 
 /** A `grpc-status-details-bin` trailer as grpc-go sends it: a google.rpc.Status with these details. */
-function trailer(code: Code, message: string, details: Array<{ typeUrl: string; value: Uint8Array }>): Metadata {
+function trailer(code: Code, message: string, details: Array<{ typeUrl: string; value: Buffer }>): Metadata {
   const md = new Metadata();
   md.set('grpc-status-details-bin', Buffer.from(Status.encode({ code, message, details }).finish()));
   return md;
@@ -165,7 +168,7 @@ describe('PantryError.from', () => {
 
 describe('RetryInfo is honoured like pushback', () => {
   const retryInfo = (seconds: number, nanos: number) => RetryInfo.encode({ retryDelay: { seconds, nanos } }).finish();
-  const exhausted = (details: Array<{ typeUrl: string; value: Uint8Array }>, pushback?: string) => {
+  const exhausted = (details: Array<{ typeUrl: string; value: Buffer }>, pushback?: string) => {
     const md = trailer(Code.RESOURCE_EXHAUSTED, 'busy', details);
     if (pushback !== undefined) md.set('grpc-retry-pushback-ms', pushback);
     return new PantryError({ code: Code.RESOURCE_EXHAUSTED, details: 'busy', metadata: md });
