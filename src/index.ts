@@ -35,6 +35,15 @@ export type { TlsInputs, PemInput } from './tls/material.js';
 export { probeTls, type TlsProbeResult } from './tls/probe.js';
 export type { ServiceClient } from './client/service-client.js';
 export type { DeepPartial } from './schema/message-type.js';
+export { messageToJson } from './schema/to-json.js';
+export type {
+  AddFoodInput,
+  FoodInput,
+  UpdateFoodInput,
+  ServerSetFoodField,
+  RequestInput,
+  RequestInputs,
+} from './schema/inputs.js';
 export { Metadata } from '@grpc/grpc-js';
 
 export {

@@ -4,14 +4,17 @@ import { callSignal } from '../pipeline/signals.js';
 import { Code } from '../errors/code.js';
 import { finishCallError } from '../pipeline/call-error.js';
 import type { CallFn, CallRequest } from '../pipeline/interceptor.js';
-import type { DeepPartial, MessageType } from '../schema/message-type.js';
+import type { MessageType } from '../schema/message-type.js';
+import type { AddFoodInput, RequestInput } from '../schema/inputs.js';
 import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
 import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
 
 /**
  * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
- * server-streaming method. Requests are partial objects, filled in with `fromPartial`.
+ * server-streaming method. Requests are partial objects, filled in with `fromPartial`; fields the
+ * server sets are not accepted (`addFood` takes an {@link AddFoodInput}, without `food.id`,
+ * `createdAt`, `updatedAt`).
  *
  * @example
  * const { foods } = await client.foodStorage.listFoods({ pageSize: 20 });
@@ -19,13 +22,14 @@ import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
  */
 export type ServiceClient<S extends ServiceDefinition> = {
   [K in keyof S['methods']]: S['methods'][K] extends {
+    name: infer Name;
     requestType: MessageType<infer Req>;
     responseType: MessageType<infer Res>;
     responseStream: infer Streaming;
   }
     ? Streaming extends true
-      ? (request?: DeepPartial<Req>, options?: CallOptions) => AsyncIterable<Res>
-      : (request?: DeepPartial<Req>, options?: CallOptions) => Promise<Res>
+      ? (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions) => AsyncIterable<Res>
+      : (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions) => Promise<Res>
     : never;
 };
 

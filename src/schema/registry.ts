@@ -10,6 +10,10 @@
  * schemaOf(AddFoodRequest).fields.map((f) => f.localName) // ['food', 'requestId']
  */
 import type { DescFile, DescMessage } from '@bufbuild/protobuf';
+import * as errorDetails from '../generated/google/rpc/error_details.js';
+import { file_google_rpc_error_details } from '../generated/google/rpc/error_details_pb.js';
+import * as status from '../generated/google/rpc/status.js';
+import { file_google_rpc_status } from '../generated/google/rpc/status_pb.js';
 import * as hello from '../generated/hello/v1/hello.js';
 import { file_hello_v1_hello } from '../generated/hello/v1/hello_pb.js';
 import * as food from '../generated/pantry/v1/food.js';
@@ -22,8 +26,17 @@ for (const [codecs, file] of [
   [hello, file_hello_v1_hello],
   [food, file_pantry_v1_food],
   [foodStorage, file_pantry_v1_food_storage_service],
+  [errorDetails, file_google_rpc_error_details],
+  [status, file_google_rpc_status],
 ] as Array<[Record<string, unknown>, DescFile]>) {
-  for (const desc of file.messages) if (codecs[desc.name]) byCodec.set(codecs[desc.name], desc);
+  for (const desc of file.messages) {
+    if (codecs[desc.name]) byCodec.set(codecs[desc.name], desc);
+    // Nested messages: ts-proto names them Outer_Inner (BadRequest_FieldViolation).
+    for (const nested of desc.nestedMessages) {
+      const name = `${desc.name}_${nested.name}`;
+      if (codecs[name]) byCodec.set(codecs[name], nested);
+    }
+  }
 }
 
 /**
