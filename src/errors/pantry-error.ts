@@ -28,8 +28,8 @@ export interface PantryErrorInit {
 }
 
 /**
- * Marks a PantryError of any copy of this package (a second install, the CommonJS and ESM
- * builds side by side): `Symbol.for` is one symbol per process, not per copy.
+ * Marks a PantryError of any copy of this package (a second install in the same process):
+ * `Symbol.for` is one symbol per process, not per copy.
  */
 const BRAND = Symbol.for('@pantry/client.PantryError');
 
