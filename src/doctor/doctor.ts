@@ -16,6 +16,7 @@ import { PantryError } from '../errors/pantry-error.js';
 import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls/material.js';
 import { healthCheck } from './health.js';
 import { checkTls } from '../tls/check.js';
+import { IpTargetCredentials } from '../tls/ip-target.js';
 
 /** One step of the diagnosis. */
 export interface DoctorStep {
@@ -206,7 +207,13 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   }
 
   // 5. gRPC: health, then Hello through the SDK itself.
-  const grpc = createChannel(address.target, credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null), config);
+  const grpc = createChannel(
+    address.target,
+    address.isIp && !serverName
+      ? new IpTargetCredentials(address.host, () => m)
+      : credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null),
+    config,
+  );
   const hintCtx = { address: address.target, insecure: false, caSource: describeSource(m.sources.ca) };
   steps.push(
     await timed(STEP_NAMES[4], async () => {
