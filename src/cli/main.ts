@@ -77,11 +77,8 @@ async function main(argv: string[]): Promise<number> {
       options: { 'server-name': { type: 'string', multiple: true } },
     });
     if (positionals.length !== 1) return usage('dev-certs needs one directory');
-    const { writeDevCertificates } = await import('../testing/dev-certificates.js').catch((err) => {
-      throw new Error(
-        `dev-certs needs the optional dependencies @peculiar/x509 and reflect-metadata (npm i -D @peculiar/x509 reflect-metadata): ${(err as Error).message}`,
-      );
-    });
+    // Throws a PantryError naming @peculiar/x509 or reflect-metadata when one is not installed.
+    const { writeDevCertificates } = await import('../testing/dev-certificates.js');
     const certs = await writeDevCertificates(positionals[0], { serverNames: values['server-name'] });
     process.stdout.write(`wrote ca.crt, client.crt, client.key, server.crt, server.key to ${certs.dir}\n`);
     return 0;
