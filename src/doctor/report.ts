@@ -6,12 +6,13 @@ const COLOUR = { pass: 'green', warn: 'yellow', fail: 'red', skip: 'gray' } as c
 
 /**
  * Renders a doctor report for people: one line per step with its time, and the cause and fix
- * under each ✖ and ⚠; coloured only when `colour` is true (a TTY).
+ * under each ✖ and ⚠; coloured only when `colour` is true (a TTY); with `verbose`, also the raw
+ * grpc-js or node:tls error text under a failure.
  *
  * @example
  * process.stdout.write(renderReport(report, process.stdout.isTTY));
  */
-export function renderReport(report: DoctorReport, colour: boolean): string {
+export function renderReport(report: DoctorReport, colour: boolean, verbose = false): string {
   const paint = (c: (typeof COLOUR)[keyof typeof COLOUR], text: string) => (colour ? styleText(c, text) : text);
   const lines = [`pantry-client doctor → ${report.address || '(no address)'}`];
   const width = Math.max(...report.steps.map((s) => s.name.length));
@@ -23,6 +24,7 @@ export function renderReport(report: DoctorReport, colour: boolean): string {
     if (s.status === 'fail' || s.status === 'warn') {
       if (s.cause) lines.push(`    cause: ${s.cause}`);
       if (s.fix) lines.push(`    fix:   ${s.fix}`);
+      if (verbose && s.raw) lines.push(`    raw:   ${JSON.stringify(s.raw)}`);
     }
   }
   lines.push(report.ok ? paint('green', 'All steps passed.') : paint('red', 'Some steps failed: see the fixes above.'));
