@@ -6,7 +6,7 @@ const COLOUR = { pass: 'green', warn: 'yellow', fail: 'red', skip: 'gray' } as c
 
 /**
  * Renders a doctor report for people: one line per step with its time, and the cause and fix
- * under each ✖ and ⚠; coloured only when `colour` is true (a TTY); with `verbose`, also the raw
+ * under each ✖ and ⚠ (a step failing exactly as an earlier one refers to it); coloured only when `colour` is true (a TTY); with `verbose`, also the raw
  * grpc-js or node:tls error text under a failure.
  *
  * @example
@@ -22,6 +22,13 @@ export function renderReport(report: DoctorReport, colour: boolean, verbose = fa
       `${paint(COLOUR[s.status], MARK[s.status])} ${s.name.padEnd(width)} ${time.padStart(9)}  ${s.status === 'skip' ? paint('gray', `skipped: ${s.detail}`) : s.detail}`,
     );
     if (s.status === 'fail' || s.status === 'warn') {
+      // A later step failing the same way (health, then Hello) says so instead of repeating it.
+      const same = report.steps.find((p) => p !== s && p.cause === s.cause && p.fix === s.fix);
+      if (same && report.steps.indexOf(same) < report.steps.indexOf(s)) {
+        lines.push(`    cause: the same as for ${same.name} above`);
+        if (verbose && s.raw && s.raw !== same.raw) lines.push(`    raw:   ${JSON.stringify(s.raw)}`);
+        continue;
+      }
       if (s.cause) lines.push(`    cause: ${s.cause}`);
       if (s.fix) lines.push(`    fix:   ${s.fix}`);
       if (verbose && s.raw) lines.push(`    raw:   ${JSON.stringify(s.raw)}`);

@@ -26,15 +26,14 @@ export function plainDetails(details: string): string {
     .trim();
   // The same sentence twice (a Node error inside a grpc-js error that repeats it).
   const seen = new Set<string>();
-  text = text
-    .split(/(?<=\.)\s+|;\s+/)
-    .filter((part) => {
-      const key = part.replace(/[.;\s]+$/, '').toLowerCase();
-      if (!key || seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .join(' ');
+  const parts = text.split(/((?<=\.)\s+|;\s+)/); // sentences at odd indexes' sides: [s, sep, s, sep, s]
+  text = '';
+  for (let i = 0; i < parts.length; i += 2) {
+    const key = parts[i].replace(/[.;\s]+$/, '').toLowerCase();
+    if (!key || seen.has(key)) continue;
+    seen.add(key);
+    text += (text ? (parts[i - 1] ?? ' ') : '') + parts[i];
+  }
   return text
     .replace(/\s*\.\s*\./g, '.')
     .replace(/\s+\./g, '.')

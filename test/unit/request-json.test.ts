@@ -85,3 +85,11 @@ describe('plainDetails', () => {
     expect(plainDetails('Resolution note: DNS is down')).toBe('Resolution note: DNS is down');
   });
 });
+
+describe('plainDetails keeps what it does not clean', () => {
+  it('keeps separators between distinct sentences', () => {
+    const text =
+      'address "a:b:c" (env PANTRY_ADDRESS): has more than one ":"; put an IPv6 address in brackets, e.g. [::1]:443';
+    expect(plainDetails(text)).toBe(text);
+  });
+});
