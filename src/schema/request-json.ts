@@ -1,7 +1,12 @@
 import { ScalarType, type DescEnum, type DescField, type DescMessage } from '@bufbuild/protobuf';
 import { enumObjectOf } from './registry.js';
 
-/** The first field of a JSON request that cannot become a request value: its path and the problem. */
+/**
+ * The first field of a JSON request that cannot become a request value: its path and the problem.
+ *
+ * @example
+ * try { requestFromJson(schema, { pageSiz: 10 }); } catch (err) { if (err instanceof RequestJsonError) console.error(err.message); }
+ */
 export class RequestJsonError extends Error {
   override name = 'RequestJsonError';
 }
