@@ -104,7 +104,7 @@ describe('pantry-client', () => {
     expect(foods.map((f) => f.name)).toContain('保存水 2L');
   });
 
-  it('states a failed call's cause and fix in plain words, and the raw grpc-js error only with --verbose', async () => {
+  it("states a failed call's cause and fix in plain words, and the raw grpc-js error only with --verbose", async () => {
     // A client certificate from a CA the proxy does not trust: Envoy refuses it with TLS alert 48.
     const foreign = {
       PANTRY_CLIENT_CERT: join(other.dir, 'client.crt'),

@@ -32,7 +32,7 @@ describe('requestFromJson', () => {
     });
   });
 
-  it('takes an enum by the generated enum object's name, by proto name, or by number', () => {
+  it("takes an enum by the generated enum object's name, by proto name, or by number", () => {
     const water = Category[nameOf(1) as keyof typeof Category];
     expect(requestFromJson(list, { category: nameOf(1) })).toEqual({ category: water });
     expect(requestFromJson(list, { category: 'CATEGORY_WATER' })).toEqual({ category: water });
