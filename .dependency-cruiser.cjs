@@ -3,6 +3,7 @@
  * dependency-cruiser. Each folder may import only the folders below it:
  *
  *   errors ← observability ← schema ← retry ← pipeline ← transport ← client ← doctor ← cli
+ *   (cli also reads schema/: `call` checks its JSON request as the API does)
  *                  tls (errors, observability) ← client, doctor, testing
  *   testing (tls, errors, client: it checks with a Hello that a restarted stack serves)
  *
@@ -18,7 +19,7 @@ const below = {
   transport: ['errors', 'observability', 'schema', 'pipeline'],
   client: ['errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport'],
   doctor: ['errors', 'observability', 'schema', 'tls', 'transport', 'client'],
-  cli: ['errors', 'client', 'doctor', 'testing'],
+  cli: ['errors', 'schema', 'client', 'doctor', 'testing'],
   testing: ['errors', 'tls', 'client'],
 };
 const folders = Object.keys(below);

@@ -13,9 +13,11 @@ import { Code } from '../errors/code.js';
 import { createClient } from '../client/create-client.js';
 import { ALPN_FIX, hintFor } from '../errors/hints.js';
 import { PantryError } from '../errors/pantry-error.js';
+import { plainDetails } from '../errors/plain.js';
 import { describeSource, loadTlsMaterial, nameOf, type TlsInputs, type TlsMaterial } from '../tls/material.js';
 import { healthCheck } from './health.js';
 import { checkTls } from '../tls/check.js';
+import { IpTargetCredentials } from '../tls/ip-target.js';
 
 /** One step of the diagnosis. */
 export interface DoctorStep {
@@ -28,6 +30,8 @@ export interface DoctorStep {
   cause?: string;
   /** For `fail` and `warn`: what to change. */
   fix?: string;
+  /** For a failure reported by grpc-js or node:tls: its text as is (the CLI prints it with `--verbose`). */
+  raw?: string;
 }
 
 /** The whole diagnosis; `ok` is true when no step failed. */
@@ -157,7 +161,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       return {
         status: 'fail',
         detail: 'no TLS handshake',
-        cause: r.error,
+        cause: plainDetails(r.error),
+        raw: r.error,
         fix: hintFor(Code.UNAVAILABLE, r.error, ctx) ?? 'check that this port speaks TLS',
       };
     const server = r.serverCertificate
@@ -181,7 +186,8 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
       return {
         status: 'fail',
         detail,
-        cause: `the server ended the connection after the handshake: ${r.rejection}`,
+        cause: `the server ended the connection after the handshake: ${plainDetails(r.rejection ?? '')}`,
+        raw: r.rejection,
         fix:
           hintFor(Code.UNAVAILABLE, r.rejection ?? '', ctx) ??
           "check the client certificate against the proxy's trusted CA",
@@ -206,7 +212,13 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
   }
 
   // 5. gRPC: health, then Hello through the SDK itself.
-  const grpc = createChannel(address.target, credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null), config);
+  const grpc = createChannel(
+    address.target,
+    address.isIp && !serverName
+      ? new IpTargetCredentials(address.host, () => m)
+      : credentials.createSsl(m.ca, m.key ?? null, m.cert ?? null),
+    config,
+  );
   const hintCtx = { address: address.target, insecure: false, caSource: describeSource(m.sources.ca) };
   steps.push(
     await timed(STEP_NAMES[4], async () => {
@@ -226,9 +238,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
           };
         return {
           status: 'fail',
-          detail: `${Code[e.code]}: ${e.details}`,
-          cause: e.details,
-          fix: hintFor(e.code, e.details, hintCtx) ?? 'see the error',
+          detail: Code[e.code] ?? 'failed',
+          cause: plainDetails(e.details),
+          fix: hintFor(e.code, e.details, hintCtx) ?? NO_KNOWN_FIX,
+          raw: e.details,
         };
       } finally {
         grpc.close();
@@ -254,9 +267,10 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
         const e = err as PantryError;
         return {
           status: 'fail',
-          detail: `${e.codeName}: ${e.details}`,
-          cause: e.details,
-          fix: e.hint ?? 'see the error',
+          detail: e.codeName,
+          cause: plainDetails(e.details),
+          fix: e.hint ?? NO_KNOWN_FIX,
+          raw: e.details,
         };
       } finally {
         client.close();
@@ -268,6 +282,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
 
 const STEP_NAMES = ['certificates', 'name resolution', 'TCP connect', 'TLS handshake', 'gRPC health', 'gRPC Hello'];
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
+const NO_KNOWN_FIX = 'this failure has no known shape: check the server and proxy logs at the same time';
 
 async function timed(
   name: string,
@@ -281,7 +296,15 @@ async function timed(
     return typeof r === 'string' ? { name, status: 'pass', ms: ms(), detail: r } : { name, ms: ms(), ...r };
   } catch (err) {
     if (err instanceof PantryError)
-      return { name, status: 'fail', ms: ms(), detail: err.codeName, cause: err.details, fix: err.hint };
+      return {
+        name,
+        status: 'fail',
+        ms: ms(),
+        detail: err.codeName,
+        cause: plainDetails(err.details),
+        fix: err.hint,
+        raw: err.details,
+      };
     const e = onError?.(err) ?? { cause: (err as Error).message };
     return { name, status: 'fail', ms: ms(), detail: 'failed', ...e };
   }

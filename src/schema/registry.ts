@@ -9,7 +9,7 @@
  * @example
  * schemaOf(AddFoodRequest).fields.map((f) => f.localName) // ['food', 'requestId']
  */
-import type { DescFile, DescMessage } from '@bufbuild/protobuf';
+import type { DescEnum, DescFile, DescMessage } from '@bufbuild/protobuf';
 import * as errorDetails from '../generated/google/rpc/error_details.js';
 import { file_google_rpc_error_details } from '../generated/google/rpc/error_details_pb.js';
 import * as status from '../generated/google/rpc/status.js';
@@ -22,6 +22,7 @@ import * as foodStorage from '../generated/pantry/v1/food_storage_service.js';
 import { file_pantry_v1_food_storage_service } from '../generated/pantry/v1/food_storage_service_pb.js';
 
 const byCodec = new Map<unknown, DescMessage>();
+const byEnum = new Map<DescEnum, Readonly<Record<string, string | number>>>();
 for (const [codecs, file] of [
   [hello, file_hello_v1_hello],
   [food, file_pantry_v1_food],
@@ -37,6 +38,29 @@ for (const [codecs, file] of [
       if (codecs[name]) byCodec.set(codecs[name], nested);
     }
   }
+  // ts-proto names an enum by its path in the file: Category, or Food_State for one nested in Food.
+  const prefix = file.proto.package ? `${file.proto.package}.` : '';
+  const enums = [...file.enums, ...allMessages(file.messages).flatMap((m) => m.nestedEnums)];
+  for (const desc of enums) {
+    const object = codecs[desc.typeName.slice(prefix.length).replace(/\./g, '_')];
+    if (object && typeof object === 'object') byEnum.set(desc, object as Record<string, string | number>);
+  }
+}
+
+function allMessages(messages: readonly DescMessage[]): DescMessage[] {
+  return messages.flatMap((m) => [m, ...allMessages(m.nestedMessages)]);
+}
+
+/**
+ * The enum object ts-proto generated for an enum descriptor (e.g. `Category`: names to values,
+ * with the reverse mapping of a numeric TypeScript enum), or `undefined` for an enum of no
+ * generated file. The names a request may use for an enum value are this object's.
+ *
+ * @example
+ * enumObjectOf(schemaOf(Food).fields.find((f) => f.localName === 'category')!.enum!)?.[1] // the name of value 1
+ */
+export function enumObjectOf(desc: DescEnum): Readonly<Record<string, string | number>> | undefined {
+  return byEnum.get(desc);
 }
 
 /**

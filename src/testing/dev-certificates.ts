@@ -1,11 +1,31 @@
-import 'reflect-metadata'; // @peculiar/x509's dependency injection needs it; loaded only by the testing entry
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { loadOptionalPeer } from './optional-peer.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+// The optional peers @peculiar/x509 and reflect-metadata load on the first certificate, not with
+// the testing entry: a harness given certDir (or a process stack's user without dev certificates)
+// never needs them. @peculiar/x509 resolves its classes through tsyringe, which needs a Reflect
+// metadata polyfill at import (its README: "Reflect Polyfill Required"); node:crypto cannot issue
+// certificates, so the polyfill stays, loaded here only.
+let loading: Promise<typeof X509> | undefined;
+let x509: typeof X509;
+async function loadX509(): Promise<typeof X509> {
+  const feature = 'writeDevCertificates (dev certificates for the harness and pantry-client dev-certs)';
+  loading ??= (async () => {
+    await loadOptionalPeer('reflect-metadata', feature, () => import('reflect-metadata'));
+    const lib = await loadOptionalPeer('@peculiar/x509', feature, () => import('@peculiar/x509'));
+    lib.cryptoProvider.set(webcrypto as unknown as Parameters<typeof lib.cryptoProvider.set>[0]);
+    return lib;
+  })().catch((err: unknown) => {
+    loading = undefined; // installed later: try again
+    throw err;
+  });
+  x509 = await loading;
+  return x509;
+}
 
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
@@ -56,20 +76,23 @@ export interface DevCertificates {
 }
 
 interface Issuer {
-  cert: x509.X509Certificate;
+  cert: X509.X509Certificate;
   keys: CryptoKeyPair;
 }
 
 /**
  * Writes a development CA, a server certificate and a client certificate (ECDSA P-256) into
  * `dir` with the reference article's names: `ca.crt`, `client.crt`, `client.key`, plus
- * `server.crt` and `server.key`. For tests and demos only.
+ * `server.crt` and `server.key`. For tests and demos only. Needs the optional peers
+ * `@peculiar/x509` and `reflect-metadata`, loaded on the first call; without them it throws a
+ * `FAILED_PRECONDITION` PantryError naming the package to install.
  *
  * @example
  * const certs = await writeDevCertificates('/tmp/pantry-certs');
  * const client = createClient('localhost:8443', certs.dir);
  */
 export async function writeDevCertificates(dir: string, options: DevCertificateOptions = {}): Promise<DevCertificates> {
+  await loadX509();
   await mkdir(dir, { recursive: true });
   const now = Date.now();
   const validity = { notBefore: new Date(now - 3_600_000), notAfter: new Date(now + 30 * DAY) };
@@ -160,7 +183,7 @@ async function issue(
   names: string[] = [],
 ): Promise<{ cert: string; key: string }> {
   const keys = await generateKeys();
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
     await x509.AuthorityKeyIdentifierExtension.create(ca.cert),

@@ -8,8 +8,10 @@
  * may import `tls/`, `errors/` and `client/` of the SDK (a Hello tells it when a restarted stack
  * serves again); the SDK never imports it (only `cli/`, lazily).
  *
- * Needs the optional peer dependencies `testcontainers` (docker runtime), `@peculiar/x509` and
- * `reflect-metadata` (dev certificates).
+ * Its optional peer dependencies load only when the feature that needs them runs: `testcontainers`
+ * for the docker runtime, `@peculiar/x509` and `reflect-metadata` for dev certificates (the
+ * default when no `certDir` is given). A missing one is a `FAILED_PRECONDITION` PantryError
+ * naming the package to install.
  *
  * @example
  * import { startPantryStack } from '@pantry/client/testing';

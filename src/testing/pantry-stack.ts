@@ -6,14 +6,17 @@ import { parseAddress } from '../tls/address.js';
 import { loadTlsMaterial } from '../tls/material.js';
 import { probeTls, type TlsProbeResult } from '../tls/probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
-import { dockerAvailable, startDockerStack } from './runtime/docker.js';
+import { loadOptionalPeer } from './optional-peer.js';
 import { startProcessStack } from './runtime/process.js';
 import type { RuntimeRequest, RuntimeStack } from './runtime/types.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
 
 /** Options of {@link startPantryStack}; all optional. */
 export interface PantryStackOptions {
-  /** `docker` (testcontainers), `process` (local binaries) or `auto`: docker when an engine answers, else process. Default `auto`. */
+  /**
+   * `docker` (needs the optional peer `testcontainers`), `process` (local binaries) or `auto`:
+   * docker when testcontainers is installed and an engine answers, else process. Default `auto`.
+   */
   runtime?: 'docker' | 'process' | 'auto';
   /**
    * The TLS-terminating proxy: `envoy` (default; found through `PANTRY_ENVOY_BIN` or PATH, else
@@ -83,7 +86,19 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
   const wanted = options.runtime ?? 'auto';
   if (!['docker', 'process', 'auto'].includes(wanted))
     throw new Error(`startPantryStack: runtime must be 'docker', 'process' or 'auto', got ${JSON.stringify(wanted)}`);
-  const runtime = wanted === 'auto' ? ((await dockerAvailable()) ? 'docker' : 'process') : wanted;
+  // testcontainers is an optional peer: loaded only for the docker runtime ('auto' without it: process).
+  const docker = () =>
+    loadOptionalPeer('testcontainers', "startPantryStack({ runtime: 'docker' })", () => import('./runtime/docker.js'));
+  const runtime =
+    wanted === 'auto'
+      ? (await docker().then(
+          (d) => d.dockerAvailable(),
+          () => false,
+        ))
+        ? 'docker'
+        : 'process'
+      : wanted;
+  const startDocker = runtime === 'docker' ? (await docker()).startDockerStack : undefined;
 
   const workDir = await mkdtemp(join(tmpdir(), 'pantry-stack-'));
   let parts: RuntimeStack | undefined;
@@ -100,7 +115,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       dataDir: options.persist ? join(workDir, 'data') : undefined,
       serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
     };
-    parts = runtime === 'docker' ? await startDockerStack(request) : await startProcessStack(request);
+    parts = startDocker ? await startDocker(request) : await startProcessStack(request);
     const { material } = loadTlsMaterial({ certDir });
     // The handshake the stack reports. Retried while the listener is not up yet (a published
     // container port accepts and resets until the proxy listens) or a loaded machine is slow.

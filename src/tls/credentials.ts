@@ -1,6 +1,7 @@
 import { credentials as grpcCredentials, experimental, type ChannelCredentials } from '@grpc/grpc-js';
 import type { Address } from './address.js';
 import { CertificateWatcher } from './certificate-watcher.js';
+import { IpTargetCredentials } from './ip-target.js';
 import { Code } from '../errors/code.js';
 import { configError } from '../errors/pantry-error.js';
 import { describeSource, isFileBacked, loadTlsMaterial, nameOf, type TlsInputs } from './material.js';
@@ -31,7 +32,8 @@ export interface CredentialInputs extends TlsInputs {
  * Builds the channel credentials of a client: plaintext only with `insecure: true`; otherwise
  * validated TLS material served through a {@link CertificateWatcher} (grpc-js's certificate
  * provider API), so renewed files reach new connections. Traces the material and, with the `tls`
- * tracer, probes the target's handshake once; aborting `signal` (the client's close) ends the probe.
+ * tracer, probes the target's handshake once; for an IP-address target without `serverName`,
+ * {@link IpTargetCredentials} (no SNI, the IP SAN checked); aborting `signal` (the client's close) ends the probe.
  *
  * @example
  * const { credentials, watcher } = clientCredentials(opts, env, tracer, address, serverName, 60_000, lifetime.signal);
@@ -84,7 +86,11 @@ export function clientCredentials(
     );
   }
   return {
-    credentials: experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null),
+    // An IP target without serverName: no IP as SNI (Node's DEP0123), the IP SAN verified instead.
+    credentials:
+      address.isIp && !serverName
+        ? new IpTargetCredentials(address.host, () => watcher.current)
+        : experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null),
     watcher,
     caSource,
   };

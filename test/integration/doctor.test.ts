@@ -233,7 +233,7 @@ describe.each(proxies)('pantry-client doctor behind %s', (proxy) => {
     const wrong = await run(process.execPath, [...cli, 'call', 'FoodStorageService/EatFood', '{}'], { env }).catch(
       (e) => e,
     );
-    expect(wrong.code).toBe(1);
+    expect(wrong.code).toBe(2); // a usage error: nothing was sent
     expect(wrong.stderr).toMatch(/no method "FoodStorageService\/EatFood".*pantry\.v1\.FoodStorageService\/AddFood/s);
   });
 });
