@@ -173,6 +173,9 @@ function chainsTo(leaf: X509Certificate, intermediates: X509Certificate[], cas: 
 function checkClientAuth(leaf: X509Certificate, source: PemSource): void {
   const usages = leaf.keyUsage; // node:crypto names the extended key usage OIDs keyUsage; undefined when the extension is absent
   if (!usages || usages.includes(CLIENT_AUTH) || usages.includes(ANY_EXTENDED_KEY_USAGE)) return;
+  // Deno's node:crypto (2.9) answers the key usage bits here ("DigitalSignature", …), not the extended
+  // key usage OIDs: with no OID to read, leave the check to the proxy rather than refuse a good certificate.
+  if (!usages.every((u) => /^\d+(\.\d+)+$/.test(u))) return;
   const named = usages.map((oid) => EKU_NAMES[oid] ?? oid).join(', ');
   throw configError(
     Code.FAILED_PRECONDITION,
