@@ -131,7 +131,8 @@ describe('deadlines and cancellation', () => {
     const err = await client.hello
       .hello({}, { deadlineMs: 400, ...fault({ code: 'UNAVAILABLE', 'delay-ms': '60' }) })
       .catch((e) => e);
-    expect(performance.now() - t0).toBeLessThan(450);
+    // 400 ms plus slack for a loaded 2-core machine; retrying past the deadline would take ~1 s more.
+    expect(performance.now() - t0).toBeLessThan(650);
     expect(err.attempts).toBeGreaterThan(1);
     expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(err.code);
   });
