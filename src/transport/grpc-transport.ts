@@ -1,4 +1,4 @@
-import { Metadata, type Client, type ClientReadableStream } from '@grpc/grpc-js';
+import { Metadata, type ChannelInterface, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { toPantryError } from '../errors/grpc-status.js';
 import type { HintContext } from '../errors/hints.js';
 import type {
@@ -12,12 +12,14 @@ import { onAbort } from '../pipeline/signals.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { encodeRequest } from '../schema/encode-request.js';
 import type { PantryError } from '../errors/pantry-error.js';
+import { startUnary } from './unary-call.js';
 
 // Requests are encoded before grpc-js sees them (encodeRequest names a bad field), so its serializer passes bytes through.
 const passBytes = (bytes: Buffer) => bytes;
 const deserializers = new WeakMap<MethodInfo, (bytes: Buffer) => unknown>();
 
-function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
+/** The response decoder of a method (one per method). */
+export function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
   let fn = deserializers.get(method);
   if (!fn) {
     const type = method.responseType;
@@ -36,44 +38,32 @@ function deserializerOf(method: MethodInfo): (bytes: Buffer) => unknown {
  * @example
  * const transport = grpcTransport(new Client(target, credentials), { address: target, insecure: false });
  */
-export function grpcTransport(client: Client, hints: HintContext, options: { alwaysMetadata?: boolean } = {}): CallFn {
+export function grpcTransport(client: Client, hints: HintContext): CallFn {
   const toError = (err: unknown, method: string) => toPantryError(err, method, hints);
-  const alwaysMetadata = options.alwaysMetadata ?? true;
-  return (req) =>
-    req.kind === 'unary' ? unary(client, req, toError, alwaysMetadata) : serverStream(client, req, toError);
+  const channel = client.getChannel();
+  return (req) => (req.kind === 'unary' ? unary(channel, req, toError) : serverStream(client, req, toError));
 }
 
 type ToError = (err: unknown, method: string) => PantryError;
 
-function unary(client: Client, req: UnaryRequest, toError: ToError, alwaysMetadata: boolean): Promise<UnaryResponse> {
+function unary(channel: ChannelInterface, req: UnaryRequest, toError: ToError): Promise<UnaryResponse> {
   return new Promise((resolve, reject) => {
     const bytes = encodeRequest(req.method, req.message); // a throw here rejects
-    let header: Metadata | undefined;
-    let trailer: Metadata | undefined;
-    let stopListening = noop;
-    const call = client.makeUnaryRequest(
+    startUnary(
+      channel,
       req.method.path,
-      passBytes,
-      deserializerOf(req.method),
       bytes,
+      deserializerOf(req.method),
       req.metadata,
-      deadlineOption(req),
-      (err, message) => {
-        stopListening();
+      req.deadline,
+      req.signal,
+      (err, message, header, trailer) => {
         if (err) reject(toError(err, req.method.path));
         else resolve({ kind: 'unary', message, header, trailer });
       },
     );
-    // Listen for headers and trailers only when someone can see them: it costs on every call.
-    if (alwaysMetadata || req.options.onHeader || req.options.onTrailer) {
-      call.on('metadata', (md) => (header = md));
-      call.on('status', (s) => (trailer = s.metadata));
-    }
-    stopListening = onAbort(req.signal, () => call.cancel());
   });
 }
-
-const noop = () => {};
 
 function deadlineOption(req: UnaryRequest | ServerStreamRequest): { deadline?: number } {
   return Number.isFinite(req.deadline) ? { deadline: req.deadline } : {};
