@@ -103,28 +103,42 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
         let req: CallRequest | undefined;
         let release = noop;
         let messages: AsyncIterator<unknown> | undefined;
+        const settle = (r: IteratorResult<unknown>) => {
+          if (r.done) release();
+          return r;
+        };
+        const fail = (err: unknown): never => {
+          release();
+          throw req ? finishCallError(err, req) : err;
+        };
+        const start = async (): Promise<IteratorResult<unknown>> => {
+          try {
+            ({ req, release } = startCall(method, request, options, closing));
+            const res = await pipeline(req);
+            if (res.kind !== 'server_streaming')
+              throw new PantryError({
+                code: Code.INTERNAL,
+                details: `the pipeline answered a server stream with a ${res.kind} response`,
+                method: method.path,
+              });
+            options.onHeader?.(res.header);
+            messages = res.stream[Symbol.asyncIterator]();
+            return settle(await messages.next());
+          } catch (err) {
+            return fail(err);
+          }
+        };
         return {
-          async next() {
+          next() {
+            if (!messages) return start();
+            // One promise per message on top of the stream's own.
+            let next: Promise<IteratorResult<unknown>>;
             try {
-              if (!messages) {
-                ({ req, release } = startCall(method, request, options, closing));
-                const res = await pipeline(req);
-                if (res.kind !== 'server_streaming')
-                  throw new PantryError({
-                    code: Code.INTERNAL,
-                    details: `the pipeline answered a server stream with a ${res.kind} response`,
-                    method: method.path,
-                  });
-                options.onHeader?.(res.header);
-                messages = res.stream[Symbol.asyncIterator]();
-              }
-              const r = await messages.next();
-              if (r.done) release();
-              return r;
+              next = messages.next();
             } catch (err) {
-              release();
-              throw req ? finishCallError(err, req) : err;
+              return Promise.resolve(err).then(fail);
             }
+            return next.then(settle, fail);
           },
           async return() {
             release();

@@ -82,10 +82,10 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
   const stopListening = onAbort(req.signal, () => call.cancel());
   let header = new Metadata();
   call.once('metadata', (md: Metadata) => (header = md));
-  const iterator = call[Symbol.asyncIterator]();
+  const queue = new MessageQueue(call);
   let first: IteratorResult<unknown>;
   try {
-    first = await iterator.next();
+    first = await queue.next();
   } catch (err) {
     stopListening();
     throw toError(err, req.method.path);
@@ -96,34 +96,129 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
     if (!open) return;
     open = false;
     stopListening();
+    queue.stop();
     if (cancelCall) call.cancel(); // left early (break, return, throw): stop the stream on the server too
   };
   if (first.done) stopListening();
+  const settle = (r: IteratorResult<unknown>) => {
+    if (r.done) finish(false);
+    return r;
+  };
+  const fail = (err: unknown): never => {
+    finish(false);
+    throw toError(err, req.method.path);
+  };
   const messages: AsyncIterableIterator<unknown> = {
     [Symbol.asyncIterator]() {
       return this;
     },
-    async next() {
+    next() {
       if (pending) {
         const m = pending;
         pending = undefined;
-        return m;
+        return Promise.resolve(m);
       }
-      if (!open) return { done: true, value: undefined };
-      try {
-        const r = await iterator.next();
-        if (r.done) finish(false);
-        return r;
-      } catch (err) {
-        finish(false);
-        throw toError(err, req.method.path);
-      }
+      if (!open) return Promise.resolve(DONE);
+      return queue.next().then(settle, fail);
     },
     async return() {
       finish(true);
-      await iterator.return?.();
-      return { done: true, value: undefined };
+      return DONE;
     },
   };
   return { kind: 'server_streaming', stream: messages, header };
 }
+
+const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * The messages of a grpc-js stream as an async iterator, fed by its `data` events: a message that
+ * has arrived costs one resolved promise (Node's `Readable` iterator costs several). Messages
+ * received before an error are read first; past {@link HIGH_WATER} unread messages the stream is
+ * paused (grpc-js then stops reading from the connection) until the reader catches up.
+ */
+class MessageQueue {
+  private readonly buffer: unknown[] = [];
+  private head = 0;
+  private ended = false;
+  private error: unknown = undefined;
+  private failed = false;
+  private pendingError = false;
+  private stopped = false;
+  private paused = false;
+  private waiting: { resolve(r: IteratorResult<unknown>): void; reject(err: unknown): void } | undefined;
+
+  constructor(private readonly call: ClientReadableStream<unknown>) {
+    call.on('data', (m: unknown) => this.push(m));
+    call.on('end', () => this.end());
+    call.on('error', (err: unknown) => this.fail(err));
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.head < this.buffer.length) {
+      const value = this.buffer[this.head++];
+      if (this.head === this.buffer.length) {
+        this.buffer.length = 0;
+        this.head = 0;
+      }
+      if (this.paused && this.buffer.length - this.head <= LOW_WATER) {
+        this.paused = false;
+        this.call.resume();
+      }
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failed) return Promise.reject(this.error);
+    if (this.ended) return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+    });
+  }
+
+  /** The reader left: drop what is buffered and whatever still comes (an error included). */
+  stop(): void {
+    this.stopped = true;
+    this.ended = true;
+    this.buffer.length = 0;
+    this.head = 0;
+    this.waiting = undefined;
+    this.call.removeAllListeners('data');
+  }
+
+  private push(m: unknown): void {
+    if (this.stopped) return;
+    const w = this.waiting;
+    if (w) {
+      this.waiting = undefined;
+      w.resolve({ done: false, value: m });
+      return;
+    }
+    this.buffer.push(m);
+    if (!this.paused && this.buffer.length - this.head >= HIGH_WATER) {
+      this.paused = true;
+      this.call.pause();
+    }
+  }
+
+  /** The stream ended: cleanly, or after an error whose messages still queued in the stream have now been read. */
+  private end(): void {
+    if (this.ended) return;
+    if (this.pendingError) this.failed = true;
+    else this.ended = true;
+    const w = this.waiting;
+    this.waiting = undefined;
+    if (this.failed) w?.reject(this.error);
+    else w?.resolve(DONE);
+  }
+
+  private fail(err: unknown): void {
+    if (this.ended || this.failed || this.pendingError) return;
+    this.error = err;
+    this.pendingError = true;
+    // grpc-js ends the stream (push(null)) just before its 'error': messages still queued in it
+    // (paused) come first, then 'end' settles the error; with none left, it is settled now.
+    if (this.call.readableLength === 0) this.end();
+  }
+}
+
+const HIGH_WATER = 64;
+const LOW_WATER = 16;
