@@ -119,12 +119,11 @@ function startClient(
     stopConnectivityTrace = tracer.enabled('connection')
       ? watchConnectivity(grpcChannel, tracer, address.target)
       : undefined;
-    const { pipeline, fast } = buildPipeline(config, tracer, grpcChannel, built.caSource);
-
     // close() aborts this: every call and stream in flight (and in a retry backoff) is cancelled at
     // once, and later calls fail the same way. Each call listens on it while it runs.
     const closing = new AbortController();
     setMaxListeners(0, closing.signal);
+    const { pipeline, fast } = buildPipeline(config, tracer, grpcChannel, built.caSource, closing.signal);
     let closed = false;
     const client: PantryClient = {
       hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal, fast),
@@ -207,6 +206,7 @@ function buildPipeline(
   tracer: Tracer,
   channel: Client,
   caSource: string | undefined,
+  closing: AbortSignal,
 ): { pipeline: CallFn; fast?: FastUnary } {
   const throttle = new RetryThrottle(config.retryThrottle);
   const stages: Interceptor[] = [
@@ -224,6 +224,6 @@ function buildPipeline(
   const retries = retrying(config.retry, throttle, tracer);
   return {
     pipeline,
-    fast: fastUnary({ channel: channel.getChannel(), hints, deadlines: config, retries, throttle, transport }),
+    fast: fastUnary({ channel: channel.getChannel(), hints, deadlines: config, retries, throttle, transport, closing }),
   };
 }

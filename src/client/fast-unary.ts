@@ -12,7 +12,7 @@ import type { RetryThrottle } from '../retry/throttle.js';
 import { encodeRequest } from '../schema/encode-request.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { deserializerOf } from '../transport/grpc-transport.js';
-import { startUnary, type UnaryDone } from '../transport/unary-call.js';
+import { CallGroup, startUnary, type UnaryDone } from '../transport/unary-call.js';
 
 /**
  * The unary calls a client makes with no interceptor of yours and tracing off, fused into one
@@ -47,8 +47,11 @@ export function fastUnary(parts: {
   throttle: RetryThrottle;
   /** The pipeline's transport: attempts 2, 3, … */
   transport: CallFn;
+  /** The client's `close()` signal: the calls that have no signal of their own wait on it as one group. */
+  closing?: AbortSignal;
 }): FastUnary {
-  const { channel, hints, deadlines, retries, throttle, transport } = parts;
+  const { channel, hints, deadlines, retries, throttle, transport, closing } = parts;
+  const group = closing ? new CallGroup(closing) : undefined;
 
   /** After a failed first attempt: the pipeline's retry stage and deadline stage, then what the caller gets. */
   const afterFirstFailure = (req: UnaryRequest, deadline: number, firstError: unknown, release: () => void) =>
@@ -98,7 +101,17 @@ export function fastUnary(parts: {
         };
         try {
           const bytes = encodeRequest(method, req.message);
-          startUnary(channel, method.path, bytes, deserializerOf(method), req.metadata, deadline, req.signal, done);
+          startUnary(
+            channel,
+            method.path,
+            bytes,
+            deserializerOf(method),
+            req.metadata,
+            deadline,
+            req.signal,
+            done,
+            group,
+          );
         } catch (err) {
           resolve(afterFirstFailure(req, deadline, err, release));
         }

@@ -37,16 +37,43 @@ export function startUnary(
   deadline: number,
   signal: AbortSignal | undefined,
   done: UnaryDone,
+  group?: CallGroup,
 ): void {
   const call = channel.createCall(path, deadline, undefined, null, undefined);
-  const listener = new UnaryListener(call, decode, done, signal);
+  const inGroup = group !== undefined && signal === group.signal;
+  const listener = new UnaryListener(call, decode, done, inGroup ? undefined : signal, inGroup ? group : undefined);
   call.start(metadata, listener);
   call.startRead();
   call.sendMessageWithContext({}, bytes);
   call.halfClose();
   if (signal) {
     if (signal.aborted) listener.handleEvent();
+    else if (inGroup) group.calls.add(listener);
     else signal.addEventListener('abort', listener, { once: true });
+  }
+}
+
+/**
+ * The calls in flight under one long-lived signal (a client's `close()`): one abort listener for
+ * all of them, a `Set` entry per call. An `AbortSignal` checks every listener it holds for a
+ * duplicate on each `addEventListener`, which costs in proportion to the calls in flight.
+ *
+ * @example
+ * const group = new CallGroup(closing.signal);
+ * startUnary(channel, path, bytes, decode, metadata, deadline, closing.signal, done, group);
+ */
+export class CallGroup {
+  /** @internal */
+  readonly calls = new Set<{ handleEvent(): void }>();
+
+  constructor(readonly signal: AbortSignal) {
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const call of this.calls) call.handleEvent();
+      },
+      { once: true },
+    );
   }
 }
 
@@ -61,6 +88,7 @@ class UnaryListener {
     private readonly decode: (bytes: Buffer) => unknown,
     private readonly done: UnaryDone,
     private readonly signal: AbortSignal | undefined,
+    private readonly group: CallGroup | undefined,
   ) {}
 
   onReceiveMetadata(metadata: Metadata): void {
@@ -78,7 +106,8 @@ class UnaryListener {
   onReceiveStatus(status: StatusObject): void {
     if (this.finished) return;
     this.finished = true;
-    this.signal?.removeEventListener('abort', this);
+    if (this.group) this.group.calls.delete(this);
+    else this.signal?.removeEventListener('abort', this);
     let error: ServiceError | null = null;
     let message: unknown;
     if (status.code !== Status.OK) error = callError(status);

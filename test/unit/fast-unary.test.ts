@@ -61,7 +61,11 @@ function fakeChannel(answers: (Answer | 'hang')[]) {
   return { channel, calls };
 }
 
-function setup(answers: (Answer | 'hang')[], later: CallFn = async () => ({ kind: 'unary', message: {} })) {
+function setup(
+  answers: (Answer | 'hang')[],
+  later: CallFn = async () => ({ kind: 'unary', message: {} }),
+  closing?: AbortSignal,
+) {
   const { channel, calls } = fakeChannel(answers);
   const tracer = new Tracer({ trace: '' }, {});
   const throttle = new RetryThrottle();
@@ -85,10 +89,11 @@ function setup(answers: (Answer | 'hang')[], later: CallFn = async () => ({ kind
     retries: retrying(retry, throttle, tracer),
     throttle,
     transport,
+    closing,
   });
   return {
-    hello: serviceClient(HelloServiceDefinition, pipeline, undefined, fast),
-    foods: serviceClient(FoodStorageServiceDefinition, pipeline, undefined, fast),
+    hello: serviceClient(HelloServiceDefinition, pipeline, closing, fast),
+    foods: serviceClient(FoodStorageServiceDefinition, pipeline, closing, fast),
     calls,
     attempts,
     piped,
@@ -164,6 +169,19 @@ describe('the fused unary path', () => {
     setTimeout(() => ac.abort(), 5);
     await expect(p).rejects.toMatchObject({ code: Code.CANCELLED, details: expect.stringContaining('AbortSignal') });
     expect(calls[0].cancelled).toEqual([Code.CANCELLED, 'Cancelled on client']);
+  });
+
+  it("cancels every call in flight when the client's closing signal aborts, those with a signal of their own too", async () => {
+    const closing = new AbortController();
+    const { hello, calls } = setup(['hang'], undefined, closing.signal);
+    const own = new AbortController();
+    const inFlight = [hello.hello({}), hello.hello({}), hello.hello({}, { signal: own.signal })];
+    const reason = new PantryError({ code: Code.CANCELLED, details: 'the client was closed' });
+    setTimeout(() => closing.abort(reason), 5);
+    for (const p of inFlight)
+      await expect(p).rejects.toMatchObject({ code: Code.CANCELLED, details: 'the client was closed' });
+    expect(calls.map((c) => c.cancelled)).toEqual(Array(3).fill([Code.CANCELLED, 'Cancelled on client']));
+    await expect(hello.hello({})).rejects.toMatchObject({ code: Code.CANCELLED, details: 'the client was closed' });
   });
 
   it('leaves calls with a request_id, a per-call retry option, and server streams to the pipeline', async () => {
