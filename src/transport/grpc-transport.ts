@@ -100,14 +100,9 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
     if (cancelCall) call.cancel(); // left early (break, return, throw): stop the stream on the server too
   };
   if (first.done) stopListening();
-  const settle = (r: IteratorResult<unknown>) => {
-    if (r.done) finish(false);
-    return r;
-  };
-  const fail = (err: unknown): never => {
-    finish(false);
-    throw toError(err, req.method.path);
-  };
+  // From here the queue settles the end and the error itself: no promise of ours per message.
+  queue.onEnd = () => finish(false);
+  queue.toError = (err) => toError(err, req.method.path);
   const messages: AsyncIterableIterator<unknown> = {
     [Symbol.asyncIterator]() {
       return this;
@@ -119,7 +114,7 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
         return Promise.resolve(m);
       }
       if (!open) return Promise.resolve(DONE);
-      return queue.next().then(settle, fail);
+      return queue.next();
     },
     async return() {
       finish(true);
@@ -130,6 +125,7 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
 }
 
 const DONE: IteratorResult<unknown> = Object.freeze({ done: true, value: undefined });
+const noop = () => {};
 
 /**
  * The messages of a grpc-js stream as an async iterator, fed by its `data` events: a message that
@@ -147,6 +143,11 @@ class MessageQueue {
   private stopped = false;
   private paused = false;
   private waiting: { resolve(r: IteratorResult<unknown>): void; reject(err: unknown): void } | undefined;
+
+  /** Runs when the reader meets the end or the error. */
+  onEnd: () => void = noop;
+  /** The error the reader gets. */
+  toError: (err: unknown) => unknown = (err) => err;
 
   constructor(private readonly call: ClientReadableStream<unknown>) {
     call.on('data', (m: unknown) => this.push(m));
@@ -167,8 +168,14 @@ class MessageQueue {
       }
       return Promise.resolve({ done: false, value });
     }
-    if (this.failed) return Promise.reject(this.error);
-    if (this.ended) return Promise.resolve(DONE);
+    if (this.failed) {
+      this.onEnd();
+      return Promise.reject(this.toError(this.error));
+    }
+    if (this.ended) {
+      this.onEnd();
+      return Promise.resolve(DONE);
+    }
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
     });
@@ -205,9 +212,11 @@ class MessageQueue {
     if (this.pendingError) this.failed = true;
     else this.ended = true;
     const w = this.waiting;
+    if (!w) return;
     this.waiting = undefined;
-    if (this.failed) w?.reject(this.error);
-    else w?.resolve(DONE);
+    this.onEnd();
+    if (this.failed) w.reject(this.toError(this.error));
+    else w.resolve(DONE);
   }
 
   private fail(err: unknown): void {
