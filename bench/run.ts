@@ -5,7 +5,7 @@
  * bench/results/<name>.json, <name>.md and the chart. See bench/README.md.
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem, type } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -467,6 +467,8 @@ if (clients.includes('pantry-dist')) {
     ],
     { cwd: ROOT },
   );
+  // The build reads its version from ../../package.json (dist/observability/ → the package root), as the published package does.
+  copyFileSync(join(ROOT, 'package.json'), join(dist, '..', 'package.json'));
   log(`pantry-dist: @pantry/client built with tsc into ${PANTRY_DIST_DIR}`);
 }
 const activeClients = clients.filter((c) => c !== 'go' || goBinary);

@@ -48,7 +48,7 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
    * auth, token, secret, passw, key, session, cookie, credential or signature, and any `-bin` key).
    */
   redactKeys?: readonly string[];
-  /** Extra grpc-js channel options (keepalive, message sizes, …). */
+  /** Extra grpc-js channel options (keepalive, message sizes, …). grpc-js client interceptors are refused: use `interceptors`. */
   channelOptions?: Partial<ChannelOptions>;
   /** Where environment variables are read from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;

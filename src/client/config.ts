@@ -216,6 +216,15 @@ function checkedChannelOptions(value: unknown): Partial<ChannelOptions> {
       Code.INVALID_ARGUMENT,
       `option channelOptions must be an object of grpc-js channel options, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     );
+  // Unary calls go straight to the channel (Channel#createCall), past grpc-js's client layer: its
+  // interceptors would be ignored, so they are refused rather than silently dropped.
+  for (const key of ['interceptors', 'interceptor_providers', 'callInvocationTransformer'])
+    if ((value as Record<string, unknown>)[key] !== undefined)
+      throw configError(
+        Code.INVALID_ARGUMENT,
+        `option channelOptions.${key} is not supported: the client does not run grpc-js's client interceptors`,
+        'use the options interceptors (per call) or attemptInterceptors (per attempt) instead',
+      );
   const config = (value as Record<string, unknown>)['grpc.service_config'];
   if (config !== undefined) {
     try {

@@ -3,7 +3,8 @@ import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js'
 import { callSignal } from '../pipeline/signals.js';
 import { Code } from '../errors/code.js';
 import { finishCallError } from '../pipeline/call-error.js';
-import type { CallFn, CallRequest } from '../pipeline/interceptor.js';
+import type { CallFn, CallRequest, UnaryRequest } from '../pipeline/interceptor.js';
+import type { FastUnary } from './fast-unary.js';
 import type { MessageType } from '../schema/message-type.js';
 import type { AddFoodInput, RequestInput } from '../schema/inputs.js';
 import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
@@ -48,25 +49,28 @@ export function serviceClient<S extends ServiceDefinition>(
   service: S,
   pipeline: CallFn,
   closing?: AbortSignal,
+  fast?: FastUnary,
 ): ServiceClient<S> {
   const client: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(service.methods)) {
     const method = methodInfo(service, def);
     client[key] =
       method.kind === 'unary'
-        ? unaryMethod(method, pipeline, closing)
+        ? unaryMethod(method, pipeline, closing, fast)
         : serverStreamingMethod(method, pipeline, closing);
   }
   return Object.freeze(client) as ServiceClient<S>;
 }
 
-function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
+function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined, fast?: FastUnary) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
     let release = noop;
     let call: ReturnType<CallFn>;
     try {
       ({ req, release } = startCall(method, request, options, closing));
+      // No interceptor of yours and tracing off: one promise per call (see FastUnary); else the pipeline.
+      if (fast?.handles(method, options)) return fast.call(req as UnaryRequest, release);
       call = pipeline(req);
     } catch (err) {
       release();
@@ -103,28 +107,42 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
         let req: CallRequest | undefined;
         let release = noop;
         let messages: AsyncIterator<unknown> | undefined;
+        const settle = (r: IteratorResult<unknown>) => {
+          if (r.done) release();
+          return r;
+        };
+        const fail = (err: unknown): never => {
+          release();
+          throw req ? finishCallError(err, req) : err;
+        };
+        const start = async (): Promise<IteratorResult<unknown>> => {
+          try {
+            ({ req, release } = startCall(method, request, options, closing));
+            const res = await pipeline(req);
+            if (res.kind !== 'server_streaming')
+              throw new PantryError({
+                code: Code.INTERNAL,
+                details: `the pipeline answered a server stream with a ${res.kind} response`,
+                method: method.path,
+              });
+            options.onHeader?.(res.header);
+            messages = res.stream[Symbol.asyncIterator]();
+            return settle(await messages.next());
+          } catch (err) {
+            return fail(err);
+          }
+        };
         return {
-          async next() {
+          next() {
+            if (!messages) return start();
+            // One promise per message on top of the stream's own.
+            let next: Promise<IteratorResult<unknown>>;
             try {
-              if (!messages) {
-                ({ req, release } = startCall(method, request, options, closing));
-                const res = await pipeline(req);
-                if (res.kind !== 'server_streaming')
-                  throw new PantryError({
-                    code: Code.INTERNAL,
-                    details: `the pipeline answered a server stream with a ${res.kind} response`,
-                    method: method.path,
-                  });
-                options.onHeader?.(res.header);
-                messages = res.stream[Symbol.asyncIterator]();
-              }
-              const r = await messages.next();
-              if (r.done) release();
-              return r;
+              next = messages.next();
             } catch (err) {
-              release();
-              throw req ? finishCallError(err, req) : err;
+              return Promise.resolve(err).then(fail);
             }
+            return next.then(settle, fail);
           },
           async return() {
             release();

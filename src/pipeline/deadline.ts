@@ -1,5 +1,5 @@
 import { Code } from '../errors/code.js';
-import type { Interceptor } from './interceptor.js';
+import type { CallRequest, Interceptor } from './interceptor.js';
 import { configError, PantryError } from '../errors/pantry-error.js';
 import type { ServiceDefinition } from '../schema/method-info.js';
 import type { Tracer } from '../observability/tracer.js';
@@ -24,29 +24,47 @@ export interface DeadlinePolicy {
  */
 export function deadlineStage(policy: DeadlinePolicy, tracer: Tracer): Interceptor {
   return (next) => (req) => {
-    const o = req.options; // checked by checkCallOptions when the call started
-    let deadline: number;
-    if (o.deadline !== undefined) deadline = +o.deadline;
-    else {
-      const ms =
-        o.deadlineMs ??
-        (Object.hasOwn(policy.methodDeadlineMs, req.method.name)
-          ? policy.methodDeadlineMs[req.method.name]
-          : undefined) ??
-        (req.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
-      deadline = req.startedAt + ms;
-    }
+    const deadline = callDeadline(policy, req);
     if (tracer.enabled('deadline'))
       tracer.debug(
         'deadline',
         `${req.method.path} deadline ${Number.isFinite(deadline) ? `in ${Math.round(deadline - Date.now())} ms` : 'none'}`,
       );
     return next({ ...req, deadline }).catch((err: unknown) => {
-      throw err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint
-        ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt)
-        : err;
+      throw deadlineFailure(err, deadline, req);
     });
   };
+}
+
+/**
+ * The absolute deadline (epoch ms) of a logical call: the call's `deadline` or `deadlineMs`, the
+ * method's, else the client's for its kind, from when the call started. The deadline stage's
+ * rule, shared with the client's fused unary path.
+ *
+ * @example
+ * const deadline = callDeadline(policy, req); // req.startedAt + 10_000 with the defaults
+ */
+export function callDeadline(policy: DeadlinePolicy, req: CallRequest): number {
+  const o = req.options; // checked by checkCallOptions when the call started
+  if (o.deadline !== undefined) return +o.deadline;
+  const ms =
+    o.deadlineMs ??
+    (Object.hasOwn(policy.methodDeadlineMs, req.method.name) ? policy.methodDeadlineMs[req.method.name] : undefined) ??
+    (req.kind === 'unary' ? policy.deadlineMs : policy.streamDeadlineMs);
+  return req.startedAt + ms;
+}
+
+/**
+ * What a call that failed under `deadline` reports: a `DEADLINE_EXCEEDED` without a hint gets one
+ * saying the budget and the attempts; anything else is passed on.
+ *
+ * @example
+ * next(req).catch((err) => { throw deadlineFailure(err, deadline, req); });
+ */
+export function deadlineFailure(err: unknown, deadline: number, req: CallRequest): unknown {
+  return err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint
+    ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt)
+    : err;
 }
 
 function withDeadlineHint(e: PantryError, budgetMs: number, elapsedMs: number): PantryError {

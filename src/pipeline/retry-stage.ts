@@ -4,7 +4,7 @@ import { isRetrySafe, resolveRetryPolicy, type RetryDecision, type RetryPolicy }
 import { retryAfterFirstFailure } from '../retry/run.js';
 import type { RetryThrottle } from '../retry/throttle.js';
 import { asPantryError, cancellation } from './call-error.js';
-import type { CallRequest, CallResponse, Interceptor } from './interceptor.js';
+import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
 
 /**
  * Retries safe calls (with p-retry, see {@link retryAfterFirstFailure}): only methods that
@@ -17,45 +17,73 @@ import type { CallRequest, CallResponse, Interceptor } from './interceptor.js';
  * composeInterceptors([deadline, retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], transport)
  */
 export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, tracer: Tracer): Interceptor {
+  const retries = retrying(clientPolicy, throttle, tracer);
   return (next) => {
     const succeeded = (res: CallResponse) => {
       throttle.onSuccess();
       return res;
     };
     return (req) => {
-      const policy =
-        req.options.retry === undefined
-          ? clientPolicy
-          : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
       // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
       const onSuccess = throttle.full ? undefined : succeeded;
-      const first = next({ ...req, attempt: 1 });
-      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent)) {
-        return first.then(onSuccess, (err: unknown) => {
-          throw failed(err, req, 1);
-        });
-      }
-      return first.then(onSuccess, (firstError: unknown) => {
-        const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
-        const onDecision = tracer.enabled('retry')
-          ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d)
-          : undefined;
-        return retryAfterFirstFailure(
-          {
-            attempt: (n) => next({ ...req, attempt: n }).then(succeeded),
-            policy,
-            throttle,
-            deadline: req.deadline,
-            signal: req.signal,
-            onDecision,
-            state,
-          },
-          firstError,
-        ).catch((err: unknown) => {
-          throw failed(err, req, state.attempts, state.sleepingAfter);
-        });
-      });
+      return next({ ...req, attempt: 1 }).then(onSuccess, (firstError: unknown) =>
+        retries.afterFirstFailure(next, req, firstError),
+      );
     };
+  };
+}
+
+/**
+ * The retry stage's rules with its first attempt left to the caller: `afterFirstFailure` runs
+ * attempts 2, 3, … through `next` when the call may be retried, and settles the error the call
+ * ends with (carrying the attempts made). The retry stage and the client's fused unary path
+ * (which makes its first attempt itself) share it.
+ *
+ * @example
+ * const r = retrying(DEFAULT_RETRY, throttle, tracer);
+ * send(req).catch((err) => r.afterFirstFailure(next, req, err));
+ */
+export function retrying(
+  clientPolicy: RetryPolicy,
+  throttle: RetryThrottle,
+  tracer: Tracer,
+): { afterFirstFailure(next: CallFn, req: CallRequest, firstError: unknown): Promise<CallResponse> } {
+  const succeeded = (res: CallResponse) => {
+    throttle.onSuccess();
+    return res;
+  };
+  return {
+    afterFirstFailure(next, req, firstError) {
+      let policy: RetryPolicy;
+      try {
+        policy =
+          req.options.retry === undefined
+            ? clientPolicy
+            : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent))
+        return Promise.reject(failed(firstError, req, 1));
+      const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
+      const onDecision = tracer.enabled('retry')
+        ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d)
+        : undefined;
+      return retryAfterFirstFailure(
+        {
+          attempt: (n) => next({ ...req, attempt: n }).then(succeeded),
+          policy,
+          throttle,
+          deadline: req.deadline,
+          signal: req.signal,
+          onDecision,
+          state,
+        },
+        firstError,
+      ).catch((err: unknown) => {
+        throw failed(err, req, state.attempts, state.sleepingAfter);
+      });
+    },
   };
 }
 

@@ -503,6 +503,13 @@ const cases: Case[] = [
     fragments: () => ['option watchCertificates must be true or false, got "yes"'],
   },
   {
+    // Unary calls bypass grpc-js's client layer (Channel#createCall): its interceptors would be ignored.
+    name: 'grpc-js client interceptors in channelOptions',
+    options: () => ({ ...ok(), address: 'localhost:1', channelOptions: { interceptors: [] } as never }),
+    code: Code.INVALID_ARGUMENT,
+    fragments: () => ['option channelOptions.interceptors is not supported', 'attemptInterceptors'],
+  },
+  {
     name: 'interceptors that are not functions',
     options: () => ({ ...ok(), address: 'localhost:1', interceptors: ['auth'] as never }),
     code: Code.INVALID_ARGUMENT,
