@@ -56,15 +56,32 @@ export function callDeadline(policy: DeadlinePolicy, req: CallRequest): number {
 
 /**
  * What a call that failed under `deadline` reports: a `DEADLINE_EXCEEDED` without a hint gets one
- * saying the budget and the attempts; anything else is passed on.
+ * saying the budget and the attempts. A transport failure (`UNAVAILABLE`, `INTERNAL`) that arrives
+ * once the deadline has passed is reported as `DEADLINE_EXCEEDED` too, its own text kept: it is the
+ * deadline's doing — a proxy answers the server's reset of the expired stream before the client's
+ * own timer fires (Envoy: "reset reason: remote reset"). Anything else is passed on.
  *
  * @example
  * next(req).catch((err) => { throw deadlineFailure(err, deadline, req); });
  */
 export function deadlineFailure(err: unknown, deadline: number, req: CallRequest): unknown {
-  return err instanceof PantryError && err.code === Code.DEADLINE_EXCEEDED && !err.hint
-    ? withDeadlineHint(err, deadline - req.startedAt, Date.now() - req.startedAt)
-    : err;
+  if (!(err instanceof PantryError)) return err;
+  const now = Date.now();
+  if (err.code === Code.DEADLINE_EXCEEDED && !err.hint)
+    return withDeadlineHint(err, deadline - req.startedAt, now - req.startedAt);
+  if ((err.code === Code.UNAVAILABLE || err.code === Code.INTERNAL) && now >= deadline) {
+    const late = new PantryError({
+      code: Code.DEADLINE_EXCEEDED,
+      details: `deadline exceeded; the last attempt ended with ${err.codeName}: ${err.details}`,
+      method: err.method,
+      metadata: err.metadata,
+      statusDetails: err.statusDetails,
+      cause: err,
+      attempts: err.attempts,
+    });
+    return withDeadlineHint(late, deadline - req.startedAt, now - req.startedAt);
+  }
+  return err;
 }
 
 function withDeadlineHint(e: PantryError, budgetMs: number, elapsedMs: number): PantryError {

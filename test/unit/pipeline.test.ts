@@ -189,6 +189,21 @@ describe('deadline stage', () => {
     expect(err.message).toMatch(/deadline of 1234 ms \(1 attempt in \d+ ms\)/);
   });
 
+  it('reports a transport failure that arrives after the deadline as DEADLINE_EXCEEDED, keeping its text', async () => {
+    const s = scripted([{ fail: Code.UNAVAILABLE, delayMs: 80 }]);
+    const late = await client(s.transport, { deadlineMs: 30 })
+      .getFood({ id: 'x' })
+      .catch((e) => e);
+    expect(late.codeName).toBe('DEADLINE_EXCEEDED');
+    expect(late.details).toBe('deadline exceeded; the last attempt ended with UNAVAILABLE: scripted');
+    expect(late.cause.codeName).toBe('UNAVAILABLE');
+    expect(late.hint).toMatch(/did not finish within its deadline of 30 ms/);
+    const early = await client(scripted([{ fail: Code.UNAVAILABLE }]).transport, { retry: { maxAttempts: 1 } })
+      .getFood({ id: 'x' })
+      .catch((e) => e);
+    expect(early.codeName).toBe('UNAVAILABLE');
+  });
+
   it('gives every attempt the same absolute deadline', async () => {
     const s = scripted([{ fail: Code.UNAVAILABLE }, { fail: Code.UNAVAILABLE }, { ok: true }]);
     await client(s.transport).getFood({ id: 'x' }, { deadlineMs: 5000 });
