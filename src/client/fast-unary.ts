@@ -6,6 +6,7 @@ import { PantryError } from '../errors/pantry-error.js';
 import { finishCallError } from '../pipeline/call-error.js';
 import type { CallOptions } from '../pipeline/call-options.js';
 import { callDeadline, deadlineFailure, type DeadlinePolicy } from '../pipeline/deadline.js';
+import { settleUnary } from '../pipeline/unary-result.js';
 import type { CallFn, UnaryRequest } from '../pipeline/interceptor.js';
 import type { retrying } from '../pipeline/retry-stage.js';
 import type { RetryThrottle } from '../retry/throttle.js';
@@ -55,29 +56,13 @@ export function fastUnary(parts: {
 
   /** After a failed first attempt: the pipeline's retry stage and deadline stage, then what the caller gets. */
   const afterFirstFailure = (req: UnaryRequest, deadline: number, firstError: unknown, release: () => void) =>
-    retries
-      .afterFirstFailure(transport, req, firstError)
-      .catch((err: unknown) => {
+    settleUnary(
+      retries.afterFirstFailure(transport, req, firstError).catch((err: unknown) => {
         throw deadlineFailure(err, deadline, req);
-      })
-      .then(
-        (res) => {
-          release();
-          if (res.kind !== 'unary')
-            throw new PantryError({
-              code: Code.INTERNAL,
-              details: `the pipeline answered a unary call with a ${res.kind} response`,
-              method: req.method.path,
-            });
-          if (res.header) req.options.onHeader?.(res.header);
-          if (res.trailer) req.options.onTrailer?.(res.trailer);
-          return res.message;
-        },
-        (err: unknown) => {
-          release();
-          throw finishCallError(err, req);
-        },
-      );
+      }),
+      req,
+      release,
+    );
 
   return {
     handles: (method, options) => method.kind === 'unary' && !method.hasRequestId && options.retry === undefined,

@@ -3,6 +3,7 @@ import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js'
 import { callSignal } from '../pipeline/signals.js';
 import { Code } from '../errors/code.js';
 import { finishCallError } from '../pipeline/call-error.js';
+import { settleUnary } from '../pipeline/unary-result.js';
 import type { CallFn, CallRequest, UnaryRequest } from '../pipeline/interceptor.js';
 import type { FastUnary } from './fast-unary.js';
 import type { MessageType } from '../schema/message-type.js';
@@ -76,24 +77,7 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal 
       release();
       return Promise.reject(req ? finishCallError(err, req) : err);
     }
-    return call.then(
-      (res) => {
-        release();
-        if (res.kind !== 'unary')
-          throw new PantryError({
-            code: Code.INTERNAL,
-            details: `the pipeline answered a unary call with a ${res.kind} response`,
-            method: method.path,
-          });
-        if (res.header) options.onHeader?.(res.header);
-        if (res.trailer) options.onTrailer?.(res.trailer);
-        return res.message;
-      },
-      (err) => {
-        release();
-        throw finishCallError(err, req!);
-      },
-    );
+    return settleUnary(call, req!, release);
   };
 }
 
