@@ -292,8 +292,8 @@ describe('retryAfterFirstFailure', () => {
       [1, true],
       [2, true],
       [3, true],
-      [4, false],
-    ]);
+    ]); // the cap ends p-retry's loop (retries: maxAttempts - 2) before a fourth decision
+
     expect(throttle.available).toBe(96);
   });
 
