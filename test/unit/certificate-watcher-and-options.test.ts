@@ -40,7 +40,7 @@ describe('CertificateWatcher', () => {
     const { watcher } = setup();
     const cas: Buffer[] = [];
     const ids: unknown[] = [];
-    const ca = (u: { caCertificate: Buffer }) => void cas.push(u.caCertificate);
+    const ca = (u: { caCertificate: Buffer } | null) => void cas.push(u!.caCertificate);
     const id = (u: unknown) => void ids.push(u);
     watcher.addCaCertificateListener(ca);
     watcher.addIdentityCertificateListener(id);
@@ -69,7 +69,7 @@ describe('CertificateWatcher', () => {
     const { watcher, logger } = setup();
     const cas: Buffer[] = [];
     const ids: Array<{ certificate: Buffer } | null> = [];
-    watcher.addCaCertificateListener((u) => void cas.push(u.caCertificate));
+    watcher.addCaCertificateListener((u) => void cas.push(u!.caCertificate));
     watcher.addIdentityCertificateListener((u) => void ids.push(u as { certificate: Buffer } | null));
     expect(watcher.reload()).toBe(false);
     expect(logger.lines).toEqual([]);
@@ -117,7 +117,7 @@ describe('CertificateWatcher', () => {
   it('re-reads on its own every intervalMs while watching, until closed', async () => {
     const { watcher } = setup(true, 20);
     const cas: Buffer[] = [];
-    watcher.addCaCertificateListener((u) => void cas.push(u.caCertificate));
+    watcher.addCaCertificateListener((u) => void cas.push(u!.caCertificate));
     const renewed = await certs.issueClient(join(certs.root, 'timer'), { name: 'timer-client' });
     await writeFile(join(dir, 'client.crt'), renewed.cert);
     await writeFile(join(dir, 'client.key'), renewed.key);
