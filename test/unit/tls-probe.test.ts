@@ -14,7 +14,9 @@ import { tempCerts } from '../helpers.js';
 
 type Certs = Awaited<ReturnType<typeof tempCerts>>;
 let certs: Certs;
-let material: TlsMaterial;
+// Loaded inside each test, not in beforeAll: Stryker counts code run in a hook as static, and
+// runs every test for a static mutant.
+const material = (): TlsMaterial => loadTlsMaterial({ certDir: certs.dir }, {}).material;
 const servers: Array<Server | NetServer> = [];
 const sockets: Socket[] = [];
 
@@ -35,7 +37,6 @@ let quiet: number; // completes the handshake, then never answers
 
 beforeAll(async () => {
   certs = await tempCerts();
-  material = loadTlsMaterial({ certDir: certs.dir }, {}).material;
   const base = {
     cert: certs.serverCert,
     key: certs.serverKey,
@@ -77,7 +78,7 @@ const at = (port: number, host = '127.0.0.1') => parseAddress(`${host}:${port}`,
 
 describe('probeTls', () => {
   it('reports TLS version, ALPN and the server certificate of a good handshake', async () => {
-    const r = await probeTls(at(h2), material);
+    const r = await probeTls(at(h2), material());
     expect(r.error).toBeUndefined();
     expect(r.ok).toBe(true);
     expect(r.protocol).toMatch(/^TLSv1\.[23]$/);
@@ -92,34 +93,34 @@ describe('probeTls', () => {
   });
 
   it('says false for no ALPN protocol, and names why a certificate does not verify', async () => {
-    const r1 = await probeTls(at(http1), material);
+    const r1 = await probeTls(at(http1), material());
     expect([r1.ok, r1.alpn]).toEqual([true, 'http/1.1']);
-    const untrusted = await probeTls(at(other), material);
+    const untrusted = await probeTls(at(other), material());
     expect(untrusted.ok).toBe(false);
     expect(untrusted.authorizationError).toMatch(
       /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/,
     );
-    const wrongName = await probeTls(at(h2), material, { serverName: 'pantry.example.com' });
+    const wrongName = await probeTls(at(h2), material(), { serverName: 'pantry.example.com' });
     expect([wrongName.ok, wrongName.authorizationError]).toEqual([false, 'ERR_TLS_CERT_ALTNAME_INVALID']);
-    expect((await probeTls(at(h2, 'localhost'), material)).ok).toBe(true);
+    expect((await probeTls(at(h2, 'localhost'), material())).ok).toBe(true);
   });
 
   it('reports a closed port, a silent peer (timeout) and an abort', async () => {
     const closedPort = await listen(createNetServer());
     await new Promise((r) => servers.pop()!.close(r));
-    const refused = await probeTls(at(closedPort), material);
+    const refused = await probeTls(at(closedPort), material());
     expect(refused.ok).toBe(false);
     expect(refused.error).toMatch(/^ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
-    const timeout = await probeTls(at(silent), material, { timeoutMs: 100 });
+    const timeout = await probeTls(at(silent), material(), { timeoutMs: 100 });
     expect([timeout.ok, timeout.error]).toEqual([false, 'no TLS handshake within 100 ms']);
     expect(timeout.elapsedMs).toBeGreaterThanOrEqual(90);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const t0 = Date.now();
-    const aborted = await probeTls(at(silent), material, { signal: controller.signal });
+    const aborted = await probeTls(at(silent), material(), { signal: controller.signal });
     expect([aborted.ok, aborted.error]).toEqual([false, 'aborted']);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(await probeTls(at(silent), material, { signal: AbortSignal.abort() })).toEqual({
+    expect(await probeTls(at(silent), material(), { signal: AbortSignal.abort() })).toEqual({
       ok: false,
       error: 'aborted',
       elapsedMs: 0,
@@ -130,12 +131,13 @@ describe('probeTls', () => {
     expect(sniName(at(1))).toBeUndefined();
     expect(sniName(at(1), 'pantry.example.com')).toBe('pantry.example.com');
     expect(sniName(at(1, 'localhost'))).toBe('localhost');
-    expect(tlsConnectOptions(at(8443, 'localhost'), material, 'localhost', ['h2'])).toEqual({
+    const m = material();
+    expect(tlsConnectOptions(at(8443, 'localhost'), m, 'localhost', ['h2'])).toEqual({
       host: 'localhost',
       port: 8443,
-      ca: material.ca,
-      cert: material.cert,
-      key: material.key,
+      ca: m.ca,
+      cert: m.cert,
+      key: m.key,
       servername: 'localhost',
       ALPNProtocols: ['h2'],
       rejectUnauthorized: false,
@@ -145,31 +147,31 @@ describe('probeTls', () => {
 
 describe('checkTls', () => {
   it('sees the server answer after the handshake: the client certificate was accepted', async () => {
-    const r = await checkTls(at(h2), material, { timeoutMs: 3000 });
+    const r = await checkTls(at(h2), material(), { timeoutMs: 3000 });
     expect([r.ok, r.clientCertificateAccepted, r.rejection]).toEqual([true, true, undefined]);
   });
 
   it('names the alert of a server that rejects the client certificate after the handshake', async () => {
-    const r = await checkTls(at(picky), material, { timeoutMs: 3000 });
+    const r = await checkTls(at(picky), material(), { timeoutMs: 3000 });
     expect(r.clientCertificateAccepted).toBe(false);
     // Node's server sends the alert and closes; which of the two the client reads first varies.
     expect(r.rejection).toMatch(/alert|certificate|ECONNRESET|the server closed the connection without answering/i);
   });
 
   it('reads a close without an answer as a rejection, and silence as acceptance', async () => {
-    const closed = await checkTls(at(closing), material, { timeoutMs: 3000 });
+    const closed = await checkTls(at(closing), material(), { timeoutMs: 3000 });
     expect([closed.clientCertificateAccepted, closed.rejection]).toEqual([
       false,
       'the server closed the connection without answering',
     ]);
     const t0 = Date.now();
-    const silence = await checkTls(at(quiet), material, { timeoutMs: 150 });
+    const silence = await checkTls(at(quiet), material(), { timeoutMs: 150 });
     expect([silence.clientCertificateAccepted, silence.rejection]).toEqual([true, undefined]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
   });
 
   it('returns the probe as it is when the handshake failed', async () => {
-    const r = await checkTls(at(silent), material, { timeoutMs: 100 });
+    const r = await checkTls(at(silent), material(), { timeoutMs: 100 });
     expect(r.error).toBe('no TLS handshake within 100 ms');
     expect('clientCertificateAccepted' in r).toBe(false);
   });
