@@ -95,6 +95,12 @@ describe('nextRetry: full-jitter backoff', () => {
     expect(decide(1, 0.9, { error: refused, throttleAllows: false })).toEqual({ retry: true, delayMs: 0 });
     expect(decide(2, 0.5, { error: refused })).toEqual({ retry: true, delayMs: 150 });
     expect(decide(2, 0.5, { error: refused, throttleAllows: false })).toMatchObject({ retry: false });
+    // Only UNAVAILABLE is a refused stream: another retryable code with the same text meets the throttle.
+    const internal = failure(Code.INTERNAL, undefined, 'Stream refused by server');
+    const withInternal = { ...policy, retryableCodes: [Code.UNAVAILABLE, Code.INTERNAL] };
+    expect(decide(1, 0.5, { error: internal, policy: withInternal, throttleAllows: false })).toMatchObject({
+      retry: false,
+    });
   });
 });
 
