@@ -6,7 +6,7 @@ import { HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
 import { asPantryError, cancellation, finishCallError } from '../../src/pipeline/call-error.js';
 import { deadlineStage, resolveMethodDeadlines } from '../../src/pipeline/deadline.js';
 import { retryStage } from '../../src/pipeline/retry-stage.js';
-import { onAbort } from '../../src/pipeline/signals.js';
+import { callSignal, onAbort } from '../../src/pipeline/signals.js';
 import { DEFAULT_RETRY } from '../../src/retry/policy.js';
 import { RetryThrottle } from '../../src/retry/throttle.js';
 import { methodInfo } from '../../src/schema/method-info.js';
@@ -413,5 +413,35 @@ describe('onAbort', () => {
     stop();
     b.abort();
     expect(n).toBe(2);
+  });
+});
+
+describe('callSignal edges', () => {
+  it('starts aborted with the own reason when the own signal already is (before closing)', () => {
+    const own = new AbortController();
+    own.abort('mine');
+    const closing = new AbortController();
+    closing.abort('closed');
+    expect(callSignal(own.signal, closing.signal).signal!.reason).toBe('mine');
+    expect(callSignal(own.signal, new AbortController().signal).signal!.reason).toBe('mine');
+  });
+
+  it('is the own signal alone when the client gives none', () => {
+    const own = new AbortController();
+    const { signal, release } = callSignal(own.signal, undefined);
+    expect(signal).toBe(own.signal);
+    release();
+  });
+
+  it('follows a live pair until one aborts', () => {
+    const own = new AbortController();
+    const closing = new AbortController();
+    const { signal } = callSignal(own.signal, closing.signal);
+    expect(signal!.aborted).toBe(false);
+    expect(signal).not.toBe(own.signal);
+    expect(signal).not.toBe(closing.signal);
+    closing.abort('closed');
+    own.abort('late');
+    expect(signal!.reason).toBe('closed');
   });
 });
