@@ -217,12 +217,18 @@ describe('retryStage', () => {
 
   it('makes one attempt when maxAttempts is 1, and checks a per-call retry option', async () => {
     const s = failing([Code.UNAVAILABLE]);
+    const throttle = new RetryThrottle({ maxTokens: 10 });
     const err = (await retryStage(
       { ...policy, maxAttempts: 1 },
-      new RetryThrottle(),
+      throttle,
       quiet,
     )(s.next)(request()).catch((e) => e)) as PantryError;
     expect([s.attempts, err.code, err.attempts]).toEqual([[1], Code.UNAVAILABLE, 1]);
+    // A call that may not be retried does not spend the retry budget (gRFC A6 counts retryable attempts).
+    expect(throttle.available).toBe(10);
+    const unsafe = failing([Code.UNAVAILABLE]);
+    await retryStage(policy, throttle, quiet)(unsafe.next)(request({ method: hello })).catch(() => {});
+    expect(throttle.available).toBe(10);
     // The stage checks it before the first attempt and throws (the call's entry rejects with it).
     const stage = retryStage(policy, new RetryThrottle(), quiet)(s.next);
     let bad: PantryError | undefined;
@@ -303,13 +309,26 @@ describe('retryStage', () => {
     )(async () => {
       n++;
       if (n === 1) throw new PantryError({ code: Code.UNAVAILABLE, details: 'x' });
-      throw new RangeError('odd');
+      if (n === 2) throw new RangeError('odd');
+      throw 'text';
+    })(request()).catch(() => {});
+    n = 0;
+    await retryStage(
+      policy,
+      new RetryThrottle(),
+      tracer,
+    )(async () => {
+      n++;
+      if (n === 1) throw new PantryError({ code: Code.UNAVAILABLE, details: 'x' });
+      throw 'text';
     })(request()).catch(() => {});
     expect(logger.lines).toEqual([
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with UNAVAILABLE: retrying in 0 ms',
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with NOT_FOUND: not retrying: NOT_FOUND is not retryable',
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with UNAVAILABLE: retrying in 0 ms',
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with RangeError: not retrying: not a gRPC status',
+      'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with UNAVAILABLE: retrying in 0 ms',
+      'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with string: not retrying: not a gRPC status',
     ]);
   });
 });
