@@ -312,14 +312,12 @@ describe('retryStage', () => {
       if (n === 2) throw new RangeError('odd');
       throw 'text';
     })(request()).catch(() => {});
-    n = 0;
+    // A first attempt that throws a non-Error is traced by its type (p-retry refuses non-Errors later on).
     await retryStage(
       policy,
       new RetryThrottle(),
       tracer,
     )(async () => {
-      n++;
-      if (n === 1) throw new PantryError({ code: Code.UNAVAILABLE, details: 'x' });
       throw 'text';
     })(request()).catch(() => {});
     expect(logger.lines).toEqual([
@@ -327,8 +325,7 @@ describe('retryStage', () => {
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with NOT_FOUND: not retrying: NOT_FOUND is not retryable',
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with UNAVAILABLE: retrying in 0 ms',
       'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with RangeError: not retrying: not a gRPC status',
-      'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with UNAVAILABLE: retrying in 0 ms',
-      'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 2 failed with string: not retrying: not a gRPC status',
+      'debug retry | /pantry.v1.FoodStorageService/GetFood attempt 1 failed with string: not retrying: not a gRPC status',
     ]);
   });
 });
