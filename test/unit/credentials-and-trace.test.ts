@@ -240,6 +240,9 @@ describe('call tracer stage', () => {
       'debug call | /pantry.v1.FoodStorageService/WatchExpiringFoods attempt=2 deadline_in=none start',
     );
     expect(logger.lines[1]).toMatch(/status=OK latency=\d+\.\dms \(stream open\)$/);
+    // The latency is the attempt's own duration (here well under a second), not a clock reading.
+    for (const line of logger.lines.filter((l) => l.includes('latency=')))
+      expect(Number(/latency=(\d+\.\d)ms/.exec(line)![1])).toBeLessThan(1000);
     const failure = new PantryError({ code: Code.NOT_FOUND, details: 'no food' });
     await expect(callTraceStage(tracer)(async () => Promise.reject(failure))(req())).rejects.toBe(failure);
     expect(logger.lines[3]).toMatch(/ status=NOT_FOUND details="no food" latency=\d+\.\dms$/);

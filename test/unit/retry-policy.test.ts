@@ -303,6 +303,26 @@ describe('retryAfterFirstFailure', () => {
     expect(throttle.available).toBe(96);
   });
 
+  it('charges later refused attempts to the throttle; only the refused first attempt is free', async () => {
+    const throttle = new RetryThrottle({ maxTokens: 100 });
+    const refused = () => failure(Code.UNAVAILABLE, undefined, 'Stream refused by server');
+    await expect(
+      retryAfterFirstFailure(
+        {
+          attempt: async () => {
+            throw refused();
+          },
+          policy: fast,
+          throttle,
+          deadline: Infinity,
+          state: { attempts: 1 },
+        },
+        refused(),
+      ),
+    ).rejects.toThrow('Stream refused by server');
+    expect(throttle.available).toBe(97); // attempts 2, 3 and 4
+  });
+
   it('returns the first success', async () => {
     const state = { attempts: 1 };
     const got = await retryAfterFirstFailure(
