@@ -24,7 +24,7 @@ describe('encodeRequest names the field', () => {
   const update = methodInfo(S, S.methods.updateFood);
 
   it('at the top level, nested, and for an enum', () => {
-    const top = refusal(list, { ...list.requestType.fromPartial({}), pageSize: 2 ** 40 });
+    const top = refusal(list, { ...(list.requestType.fromPartial({}) as object), pageSize: 2 ** 40 });
     expect(top.details).toMatch(/^request field pageSize: /);
     expect(top.hint).toBe('check the type of pageSize against the ListFoodsRequest message');
     expect(top.cause).toBeInstanceOf(Error);
