@@ -61,7 +61,9 @@ function unary(client: Client, req: UnaryRequest, toError: ToError, alwaysMetada
       (err, message) => {
         stopListening();
         if (err) reject(toError(err, req.method.path));
-        else resolve({ kind: 'unary', message, header, trailer });
+        // grpc-js calls back before it emits 'status' with the trailers (client.js, makeUnaryRequest):
+        // resolve once that has run, or a successful call would never carry its trailers.
+        else queueMicrotask(() => resolve({ kind: 'unary', message, header, trailer }));
       },
     );
     // Listen for headers and trailers only when someone can see them: it costs on every call.
