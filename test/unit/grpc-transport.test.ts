@@ -14,6 +14,9 @@ import { Code, PantryError, type CallRequest } from '../../src/index.js';
 import { methodInfo } from '../../src/schema/method-info.js';
 import { createChannel } from '../../src/transport/channel.js';
 import { grpcTransport } from '../../src/transport/grpc-transport.js';
+import { watchConnectivity } from '../../src/observability/connection-trace.js';
+import { Tracer } from '../../src/observability/tracer.js';
+import { captureLogger } from '../helpers.js';
 
 // The grpc-js transport against an in-process grpc-js server on loopback (plaintext): a unary
 // call with its headers, trailers and deadline, a status turned into a PantryError with its hint,
@@ -231,5 +234,39 @@ describe('grpcTransport: server streams', () => {
     } finally {
       c.close();
     }
+  });
+});
+
+describe('connection tracer', () => {
+  it('traces each state change of the channel until stopped', async () => {
+    const logger = captureLogger();
+    const c = channel();
+    const stop = watchConnectivity(c, new Tracer({ trace: 'connection', logger }, {}), target);
+    try {
+      await grpcTransport(c, hints())(unaryReq({ id: 'f1' }));
+      expect(logger.lines.slice(0, 2)).toEqual([
+        `debug connection | ${target} IDLE -> CONNECTING`,
+        `debug connection | ${target} CONNECTING -> READY`,
+      ]);
+      stop();
+      const seen = logger.lines.length;
+      c.close();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(logger.lines).toHaveLength(seen);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('follows the channel to its shutdown', async () => {
+    const logger = captureLogger();
+    const c = channel();
+    watchConnectivity(c, new Tracer({ trace: 'connection', logger }, {}), 'pantry');
+    await grpcTransport(c, hints())(unaryReq({ id: 'f1' }));
+    c.close();
+    const until = Date.now() + 2000;
+    while (!logger.lines.some((l) => l.endsWith('-> SHUTDOWN')) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(logger.lines.at(-1)).toBe('debug connection | pantry READY -> SHUTDOWN');
   });
 });
