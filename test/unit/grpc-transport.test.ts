@@ -10,7 +10,8 @@ import {
 } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FoodStorageServiceDefinition as S } from '../../src/generated/pantry/v1/food_storage_service.js';
-import { Code, PantryError, type CallRequest } from '../../src/index.js';
+import { Code, createClient, PantryError, type CallRequest } from '../../src/index.js';
+import { inspect } from 'node:util';
 import { methodInfo } from '../../src/schema/method-info.js';
 import { createChannel } from '../../src/transport/channel.js';
 import { grpcTransport } from '../../src/transport/grpc-transport.js';
@@ -268,5 +269,64 @@ describe('connection tracer', () => {
     while (!logger.lines.some((l) => l.endsWith('-> SHUTDOWN')) && Date.now() < until)
       await new Promise((r) => setTimeout(r, 10));
     expect(logger.lines.at(-1)).toBe('debug connection | pantry READY -> SHUTDOWN');
+  });
+});
+
+describe('createClient over plaintext (insecure: true)', () => {
+  it('makes calls end to end, trailers included, and refuses every call once closed', async () => {
+    const client = createClient({ address: target, insecure: true, env: {} });
+    try {
+      await client.waitForReady(5000);
+      const trailers: string[] = [];
+      const res = await client.foodStorage.getFood(
+        { id: 'f1' },
+        { onTrailer: (t) => trailers.push(String(t.get('x-trailer'))) },
+      );
+      expect(res.food?.name).toBe('food f1');
+      expect(trailers).toEqual(['t']);
+      expect(client.address).toBe(target);
+      expect(inspect(client)).toBe(`PantryClient { address: '${target}' }`);
+      expect(client.reloadCertificates()).toBe(false); // no certificates to reload
+    } finally {
+      client.close();
+      client.close(); // twice is fine
+    }
+    expect(inspect(client)).toBe(`PantryClient { address: '${target}', closed }`);
+    const e = (await client.foodStorage.getFood({ id: 'f1' }).catch((x) => x)) as PantryError;
+    expect([e.code, e.details, e.hint]).toEqual([
+      Code.CANCELLED,
+      'the client was closed (close() or await using) while the call was in flight or before it started',
+      'make calls before close(), or create a new client',
+    ]);
+  });
+
+  it('waitForReady names the target when nothing answers', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const s = new Server();
+      s.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (_e, p) => s.tryShutdown(() => resolve(p)));
+    });
+    const client = createClient({ address: `127.0.0.1:${closedPort}`, insecure: true, env: {} });
+    try {
+      const e = (await client.waitForReady(200).catch((x) => x)) as PantryError;
+      expect(e.code).toBe(Code.UNAVAILABLE);
+      expect(e.details).toMatch(new RegExp(`^not connected to 127\\.0\\.0\\.1:${closedPort} within 200 ms: `));
+      expect(e.hint).toBe('check the address, the proxy and the certificates (npx pantry-client doctor)');
+    } finally {
+      await client[Symbol.asyncDispose]();
+    }
+    expect(inspect(client)).toContain(', closed');
+  });
+
+  it('takes the address and certDir as arguments, and refuses a wrong first argument', () => {
+    expect(() => createClient(5 as never)).toThrow(
+      'createClient: the first argument must be an address string or an options object, got number',
+    );
+    expect(() => createClient(null as never)).toThrow('got null');
+    expect(() => createClient('h:1', 7 as never)).toThrow(
+      'createClient: certDir must be a directory path string, got number',
+    );
+    const c = createClient(target, undefined, { insecure: true, env: {} });
+    expect(c.address).toBe(target);
+    c.close();
   });
 });
