@@ -59,7 +59,9 @@ function unary(channel: ChannelInterface, req: UnaryRequest, toError: ToError): 
       req.signal,
       (err, message, header, trailer) => {
         if (err) reject(toError(err, req.method.path));
-        else resolve({ kind: 'unary', message, header, trailer });
+        // grpc-js calls back before it emits 'status' with the trailers (client.js, makeUnaryRequest):
+        // resolve once that has run, or a successful call would never carry its trailers.
+        else queueMicrotask(() => resolve({ kind: 'unary', message, header, trailer }));
       },
     );
   });
