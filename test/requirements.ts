@@ -1,15 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { dockerAvailable } from '../src/testing/runtime/docker.js';
+import { which } from '../src/testing/which.js';
 
 const hasDocker = await dockerAvailable();
-const hasHaproxy = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v haproxy'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasHaproxy = which('haproxy') !== undefined;
 
 const HOW = {
   docker: 'a Docker engine (set DOCKER_HOST if its socket is not the default)',

