@@ -30,6 +30,8 @@ export async function runLoad(options: {
   concurrency?: number;
   ratePerSec?: number;
   op: (i: number) => Promise<unknown>;
+  /** Closed loop only: also keep going until this settles. */
+  until?: Promise<unknown>;
 }): Promise<LoadResult> {
   const outcomes: Outcome[] = [];
   const t0 = performance.now();
@@ -63,9 +65,12 @@ export async function runLoad(options: {
     }
     await Promise.all(inflight);
   } else {
+    let settled = !options.until;
+    const done = () => void (settled = true);
+    options.until?.then(done, done);
     await Promise.all(
       Array.from({ length: options.concurrency ?? 1 }, async () => {
-        while (performance.now() < end) await one();
+        while (performance.now() < end || !settled) await one();
       }),
     );
   }
