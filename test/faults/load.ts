@@ -66,7 +66,9 @@ export async function runLoad(options: {
     await Promise.all(inflight);
   } else {
     let settled = !options.until;
-    const done = () => void (settled = true);
+    const done = () => {
+      settled = true;
+    };
     options.until?.then(done, done);
     await Promise.all(
       Array.from({ length: options.concurrency ?? 1 }, async () => {
