@@ -90,7 +90,11 @@ async function writesUnderDisruption(
   const t0 = performance.now();
   const disrupted = new Promise<void>((resolve, reject) =>
     setTimeout(
-      () => disrupt().then(() => resolve(void (restoredAt = performance.now() - t0)), reject),
+      () =>
+        disrupt().then(() => {
+          restoredAt = performance.now() - t0;
+          resolve();
+        }, reject),
       SIZE.restartAtMs,
     ),
   );
