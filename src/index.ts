@@ -29,6 +29,7 @@ export {
 } from './pipeline/interceptor.js';
 export type { MethodInfo, Idempotency, CallKind } from './schema/method-info.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry/policy.js';
+export { DEFAULT_HEDGING, type HedgingOptions } from './retry/hedging.js';
 export type { Logger } from './observability/logger.js';
 export { TRACERS, type TracerName, type TraceOptions, type Verbosity } from './observability/tracer.js';
 export type { TlsInputs, PemInput } from './tls/material.js';

@@ -1,5 +1,6 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { Interceptor } from '../pipeline/interceptor.js';
+import type { HedgingOptions } from '../retry/hedging.js';
 import type { RetryOptions } from '../retry/policy.js';
 import type { TlsInputs } from '../tls/material.js';
 import type { TraceOptions } from '../observability/tracer.js';
@@ -32,6 +33,12 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   methodDeadlineMs?: Record<string, number>;
   /** Retry settings for every call, or `false` for none. Default: see {@link RetryOptions}. */
   retry?: RetryOptions | false;
+  /**
+   * Hedged reads for every `NO_SIDE_EFFECTS` unary method (GetFood, ListFoods, Hello; never a
+   * write): another attempt after `delayMs` without an answer, the first success wins. Default
+   * off; `{}` for `{ delayMs: 100, maxAttempts: 2 }`. Shares the retry throttle and the deadline.
+   */
+  hedging?: HedgingOptions | false;
   /** gRFC A6 retry throttling per client. Default `{ maxTokens: 10, tokenRatio: 0.1 }`; `false` turns it off. */
   retryThrottle?: { maxTokens?: number; tokenRatio?: number } | false;
   /** Your stages, run once per logical call between the deadline and retry stages, first outermost. */
@@ -64,6 +71,7 @@ const KEYS = {
   methodDeadlineMs: true,
   retry: true,
   retryThrottle: true,
+  hedging: true,
   interceptors: true,
   attemptInterceptors: true,
   watchCertificates: true,

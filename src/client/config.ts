@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Verbosity } from '../observability/tracer.js';
 import { resolveMethodDeadlines } from '../pipeline/deadline.js';
 import type { Interceptor } from '../pipeline/interceptor.js';
+import { resolveHedgingPolicy, type HedgingPolicy } from '../retry/hedging.js';
 import { DEFAULT_RETRY, resolveRetryPolicy, type RetryPolicy } from '../retry/policy.js';
 import { RetryThrottle } from '../retry/throttle.js';
 import { parseAddress, type Address } from '../tls/address.js';
@@ -46,6 +47,8 @@ export interface ClientConfig {
   readonly retry: RetryPolicy;
   /** Throttle settings; retries unthrottled (`retryThrottle: false`) are a bucket no failure empties below half. */
   readonly retryThrottle: { readonly maxTokens: number; readonly tokenRatio: number };
+  /** Hedging of `NO_SIDE_EFFECTS` unary methods; `undefined` when off (the default). */
+  readonly hedging: HedgingPolicy | undefined;
   readonly interceptors: readonly Interceptor[];
   readonly attemptInterceptors: readonly Interceptor[];
   readonly redactKeys: readonly string[];
@@ -122,6 +125,7 @@ export function resolveConfig(
     resolveMethodDeadlines(o.methodDeadlineMs, [HelloServiceDefinition, FoodStorageServiceDefinition], positiveMs),
   );
   const retry = resolveRetryPolicy(o.retry, DEFAULT_RETRY, 'option retry');
+  const hedging = resolveHedgingPolicy(o.hedging, undefined, 'option hedging');
   const throttle =
     o.retryThrottle === false
       ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 })
@@ -160,6 +164,7 @@ export function resolveConfig(
     methodDeadlineMs,
     retry,
     retryThrottle: Object.freeze({ maxTokens: throttle.maxTokens, tokenRatio: throttle.tokenRatio }),
+    hedging: hedging && Object.freeze(hedging),
     interceptors,
     attemptInterceptors,
     redactKeys: Object.freeze([...redactKeys]),

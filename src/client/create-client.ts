@@ -12,6 +12,7 @@ import { deadlineStage } from '../pipeline/deadline.js';
 import { composeInterceptors, type CallFn, type Interceptor } from '../pipeline/interceptor.js';
 import { requestIdStage } from '../pipeline/request-id.js';
 import { retrying, retryStage } from '../pipeline/retry-stage.js';
+import { isHedgeable } from '../retry/hedging.js';
 import { RetryThrottle } from '../retry/throttle.js';
 import type { CertificateWatcher } from '../tls/certificate-watcher.js';
 import { clientCredentials } from '../tls/credentials.js';
@@ -213,7 +214,7 @@ function buildPipeline(
     deadlineStage(config, tracer),
     requestIdStage(),
     ...config.interceptors,
-    retryStage(config.retry, throttle, tracer),
+    retryStage(config.retry, throttle, tracer, config.hedging),
     ...config.attemptInterceptors,
   ];
   if (tracer.enabled('call')) stages.push(callTraceStage(tracer, config.redactKeys));
@@ -224,6 +225,15 @@ function buildPipeline(
   const retries = retrying(config.retry, throttle, tracer);
   return {
     pipeline,
-    fast: fastUnary({ channel: channel.getChannel(), hints, deadlines: config, retries, throttle, transport, closing }),
+    fast: fastUnary({
+      channel: channel.getChannel(),
+      hints,
+      deadlines: config,
+      retries,
+      throttle,
+      transport,
+      closing,
+      hedged: config.hedging ? isHedgeable : undefined,
+    }),
   };
 }

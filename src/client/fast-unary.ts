@@ -22,7 +22,7 @@ import { CallGroup, startUnary, type UnaryDone } from '../transport/unary-call.j
  * leaves to the pipeline's own code: a failed first attempt goes on through the retry stage's
  * rules ({@link retrying}, attempts 2, 3, … through `transport`), the deadline stage's hint and
  * the call's final error. Calls it does not take (server streams, methods with a `request_id`,
- * a per-call `retry` option) run the whole pipeline.
+ * a per-call `retry` or `hedging` option, hedged methods) run the whole pipeline.
  */
 export interface FastUnary {
   /** True when this path takes the call; the caller runs the pipeline otherwise. */
@@ -50,8 +50,10 @@ export function fastUnary(parts: {
   transport: CallFn;
   /** The client's `close()` signal: the calls that have no signal of their own wait on it as one group. */
   closing?: AbortSignal;
+  /** True for the methods the client hedges: they take the pipeline. */
+  hedged?: (method: MethodInfo) => boolean;
 }): FastUnary {
-  const { channel, hints, deadlines, retries, throttle, transport, closing } = parts;
+  const { channel, hints, deadlines, retries, throttle, transport, closing, hedged } = parts;
   const group = closing ? new CallGroup(closing) : undefined;
 
   /** After a failed first attempt: the pipeline's retry stage and deadline stage, then what the caller gets. */
@@ -65,7 +67,12 @@ export function fastUnary(parts: {
     );
 
   return {
-    handles: (method, options) => method.kind === 'unary' && !method.hasRequestId && options.retry === undefined,
+    handles: (method, options) =>
+      method.kind === 'unary' &&
+      !method.hasRequestId &&
+      options.retry === undefined &&
+      options.hedging === undefined &&
+      !hedged?.(method),
     call(req0, release) {
       const deadline = callDeadline(deadlines, req0);
       const req: UnaryRequest = { ...req0, deadline, attempt: 1 };

@@ -1,6 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { Code } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
+import { resolveHedgingPolicy, type HedgingOptions } from '../retry/hedging.js';
 import { resolveRetryPolicy, DEFAULT_RETRY, type RetryOptions } from '../retry/policy.js';
 
 /**
@@ -25,6 +26,11 @@ export interface CallOptions {
   metadata?: Metadata | Record<string, string | Buffer>;
   /** Retry settings for this call, over the client's; `false` for a single attempt. */
   retry?: RetryOptions | false;
+  /**
+   * Hedging for this call, over the client's; `false` for none. Only `NO_SIDE_EFFECTS` unary
+   * methods (GetFood, ListFoods, Hello): on any other method it is an `INVALID_ARGUMENT` error.
+   */
+  hedging?: HedgingOptions | false;
   /** Receives the response headers. */
   onHeader?: (header: Metadata) => void;
   /** Receives the response trailers. */
@@ -43,6 +49,7 @@ export const CALL_OPTION_KEYS: ReadonlySet<string> = new Set([
   'signal',
   'metadata',
   'retry',
+  'hedging',
   'onHeader',
   'onTrailer',
 ]);
@@ -72,7 +79,7 @@ export function checkCallOptions(options: unknown, method: string): asserts opti
   }
   const got = (v: unknown) =>
     typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : v === null ? 'null' : typeof v;
-  const { deadlineMs, deadline, signal, metadata, retry, onHeader, onTrailer } = o;
+  const { deadlineMs, deadline, signal, metadata, retry, hedging, onHeader, onTrailer } = o;
   if (deadlineMs !== undefined && !(typeof deadlineMs === 'number' && deadlineMs > 0)) {
     throw bad(`call option deadlineMs must be a positive number of milliseconds, got ${got(deadlineMs)}`);
   }
@@ -101,6 +108,8 @@ export function checkCallOptions(options: unknown, method: string): asserts opti
   }
   if (retry !== undefined)
     resolveRetryPolicy(retry as RetryOptions | false, DEFAULT_RETRY, 'call option retry', method);
+  if (hedging !== undefined)
+    resolveHedgingPolicy(hedging as HedgingOptions | false, undefined, 'call option hedging', method);
   for (const [name, fn] of [
     ['onHeader', onHeader],
     ['onTrailer', onTrailer],

@@ -1,8 +1,10 @@
 import { PantryError, recordCall } from '../errors/pantry-error.js';
 import type { Tracer } from '../observability/tracer.js';
+import { isHedgeable, resolveHedgingPolicy, runHedged, type HedgingPolicy } from '../retry/hedging.js';
 import { isRetrySafe, resolveRetryPolicy, type RetryDecision, type RetryPolicy } from '../retry/policy.js';
 import { retryAfterFirstFailure } from '../retry/run.js';
 import type { RetryThrottle } from '../retry/throttle.js';
+import { Code } from '../errors/code.js';
 import { asPantryError, cancellation } from './call-error.js';
 import type { CallFn, CallRequest, CallResponse, Interceptor } from './interceptor.js';
 
@@ -11,12 +13,18 @@ import type { CallFn, CallRequest, CallResponse, Interceptor } from './intercept
  * {@link isRetrySafe} allows (or a call with `retry.assumeIdempotent`), only retryable codes,
  * with jittered exponential backoff or the server's pushback, within the call's deadline and the
  * client's {@link RetryThrottle}. Each attempt goes on as `{ ...req, attempt: n }`; the error of
- * a failed call carries the attempts made.
+ * a failed call carries the attempts made. With a hedging policy (the client's, or the call's
+ * `hedging` option), calls of `NO_SIDE_EFFECTS` methods are hedged instead ({@link hedgedCall}).
  *
  * @example
  * composeInterceptors([deadline, retryStage(DEFAULT_RETRY, new RetryThrottle(), tracer)], transport)
  */
-export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, tracer: Tracer): Interceptor {
+export function retryStage(
+  clientPolicy: RetryPolicy,
+  throttle: RetryThrottle,
+  tracer: Tracer,
+  clientHedging?: HedgingPolicy,
+): Interceptor {
   const retries = retrying(clientPolicy, throttle, tracer);
   return (next) => {
     const succeeded = (res: CallResponse) => {
@@ -24,6 +32,15 @@ export function retryStage(clientPolicy: RetryPolicy, throttle: RetryThrottle, t
       return res;
     };
     return (req) => {
+      if (clientHedging !== undefined || req.options.hedging !== undefined) {
+        let hedging: HedgingPolicy | undefined;
+        try {
+          hedging = hedgingOf(req, clientHedging);
+        } catch (err) {
+          return Promise.reject(err);
+        }
+        if (hedging) return hedgedCall(next, req, hedging, clientPolicy, throttle, tracer);
+      }
       // A success only refills the throttle's bucket: with a full bucket there is nothing to count.
       const onSuccess = throttle.full ? undefined : succeeded;
       return next({ ...req, attempt: 1 }).then(onSuccess, (firstError: unknown) =>
@@ -85,6 +102,71 @@ export function retrying(
       });
     },
   };
+}
+
+/**
+ * The hedging policy of a call, or `undefined` when it is not hedged: the call's `hedging` option
+ * over the client's, for `NO_SIDE_EFFECTS` methods only. Asking for hedging on any other method
+ * in a call option is an `INVALID_ARGUMENT` error naming it; the client's option just skips it.
+ *
+ * @example
+ * hedgingOf(req, { delayMs: 50, maxAttempts: 2 }) // undefined for AddFood
+ */
+export function hedgingOf(req: CallRequest, clientHedging: HedgingPolicy | undefined): HedgingPolicy | undefined {
+  const own = req.options.hedging;
+  const policy = resolveHedgingPolicy(own, clientHedging, 'call option hedging', req.method.path);
+  if (policy === undefined || isHedgeable(req.method)) return policy;
+  if (own === undefined) return undefined;
+  throw new PantryError({
+    code: Code.INVALID_ARGUMENT,
+    details: `call option hedging: ${req.method.name} is not a NO_SIDE_EFFECTS unary method; only reads are hedged`,
+    method: req.method.path,
+    hint: 'hedge reads only (GetFood, ListFoods, Hello); writes are retried with their request_id instead',
+  });
+}
+
+/**
+ * One hedged call through `next` ({@link runHedged}): attempts 1, 2, … go on as
+ * `{ ...req, attempt: n, signal }` with a signal of their own that aborts when another attempt
+ * has won. It shares the client's throttle and the call's deadline; the `retry` tracer records
+ * each hedge, failure and winner; the error of a failed call carries the attempts sent.
+ *
+ * @example
+ * hedgedCall(next, req, { delayMs: 50, maxAttempts: 2 }, DEFAULT_RETRY, throttle, tracer)
+ */
+export function hedgedCall(
+  next: CallFn,
+  req: CallRequest,
+  hedging: HedgingPolicy,
+  clientPolicy: RetryPolicy,
+  throttle: RetryThrottle,
+  tracer: Tracer,
+): Promise<CallResponse> {
+  let retry: RetryPolicy;
+  try {
+    retry =
+      req.options.retry === undefined
+        ? clientPolicy
+        : resolveRetryPolicy(req.options.retry, clientPolicy, 'call option retry', req.method.path);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const state: { attempts: number; winner?: number } = { attempts: 0 };
+  const onEvent = tracer.enabled('retry')
+    ? (event: string) => tracer.debug('retry', `${req.method.path} hedging: ${event}`)
+    : undefined;
+  return runHedged<CallResponse>({
+    attempt: (n, signal) => next({ ...req, attempt: n, signal }),
+    hedging,
+    retry,
+    throttle,
+    deadline: req.deadline,
+    signal: req.signal,
+    onEvent,
+    state,
+  }).catch((err: unknown) => {
+    throw failed(err, req, Math.max(1, state.attempts));
+  });
 }
 
 /** The error a call ends with, carrying the attempts made: `CANCELLED` when its signal aborted. */

@@ -203,7 +203,7 @@ describe('checkCallOptions at its edges', () => {
       checkCallOptions({ timeout: 1 }, method);
     } catch (e) {
       expect((e as PantryError).hint).toBe(
-        'known call options: deadlineMs, deadline, signal, metadata, retry, onHeader, onTrailer',
+        'known call options: deadlineMs, deadline, signal, metadata, retry, hedging, onHeader, onTrailer',
       );
     }
     expect(refused({ timeout: 1 })).toBe('unknown call option "timeout"');
