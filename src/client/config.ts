@@ -116,6 +116,12 @@ export function resolveConfig(
     );
   }
 
+  if (address.scheme && serverName === undefined && o.insecure !== true)
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `address "${address.target}" (${addressFrom}) is a target URI: TLS needs serverName, the name the servers' certificates carry`,
+      'add serverName (or PANTRY_SERVER_NAME), e.g. serverName: "pantry.internal"',
+    );
   const optionDeadline = positiveMs(o.deadlineMs, 'option deadlineMs');
   const envDeadline =
     optionDeadline === undefined ? positiveMs(env.PANTRY_DEADLINE_MS, 'env PANTRY_DEADLINE_MS') : undefined;

@@ -20,6 +20,8 @@ type options struct {
 	logRequests    bool
 	shutdownGrace  time.Duration
 	dataFile       string
+	name           string
+	delay          time.Duration
 }
 
 // usageError is a mistake in the command line; main exits with status 2.
@@ -38,6 +40,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.faultInjection, "fault-injection", false, "obey the pantry-fault-* request metadata (for client tests only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request to stderr, not only the failed ones")
 	fs.StringVar(&o.dataFile, "data-file", "", "keep the stock in this `file` too, replayed on start and appended to on every change, so it survives restarts and kills; empty keeps it in memory only")
+	fs.StringVar(&o.name, "name", "", "`name` of this replica, sent in the pantry-server-name response header of every pantry call")
+	fs.DurationVar(&o.delay, "delay", 0, "wait this long before every pantry unary call (a slow replica, for tests); health checks are not delayed")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -47,6 +51,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Sprintf("unexpected argument %q; all settings are flags", fs.Arg(0))}
+	}
+	if o.delay < 0 {
+		return o, usageError{"-delay must not be negative"}
 	}
 	if o.shutdownGrace < 0 {
 		return o, usageError{"-shutdown-grace must not be negative"}

@@ -24,6 +24,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"pantry/server/internal/instance"
 	"pantry/server/internal/server"
 	"pantry/server/internal/store"
 )
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		FaultInjection: opts.faultInjection,
 		Log:            stderr,
 		LogRequests:    opts.logRequests,
+		Instance:       instance.Instance{Name: opts.name, Delay: opts.delay},
 	})
 	if opts.faultInjection {
 		fmt.Fprintln(stderr, "pantry-server: fault injection is on: requests obey the pantry-fault-* metadata")

@@ -20,6 +20,7 @@ import (
 	"pantry/server/internal/fault"
 	hellov1 "pantry/server/internal/gen/hello/v1"
 	pantryv1 "pantry/server/internal/gen/pantry/v1"
+	"pantry/server/internal/instance"
 	"pantry/server/internal/reqlog"
 	"pantry/server/internal/service"
 	"pantry/server/internal/store"
@@ -41,6 +42,8 @@ type Config struct {
 	// LogRequests; nil means stderr.
 	Log         io.Writer
 	LogRequests bool
+	// Instance names this replica in a response header and may slow it down.
+	Instance instance.Instance
 }
 
 // Server is a gRPC server of the pantry services.
@@ -64,6 +67,10 @@ func New(cfg Config) *Server {
 	logger := reqlog.New(cfg.Log, cfg.LogRequests)
 	unary := []grpc.UnaryServerInterceptor{logger.Unary()}
 	stream := []grpc.StreamServerInterceptor{logger.Stream()}
+	if cfg.Instance.Active() {
+		unary = append(unary, cfg.Instance.Unary())
+		stream = append(stream, cfg.Instance.Stream())
+	}
 	if cfg.FaultInjection {
 		s.conns = dropconn.NewTracker()
 		in := fault.New(s.conns)

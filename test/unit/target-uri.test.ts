@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/client/config.js';
+import { PantryError } from '../../src/index.js';
+import { parseAddress } from '../../src/tls/address.js';
+
+// gRPC target URIs as addresses: ipv4: lists (for round_robin), dns:/// and xds:/// names.
+
+describe('target URIs', () => {
+  it('parses an ipv4: list, a dns:/// name and an xds:/// name', () => {
+    expect(parseAddress('ipv4:127.0.0.1:5001,127.0.0.2:5002', 'test')).toEqual({
+      host: '127.0.0.1',
+      port: 5001,
+      target: 'ipv4:127.0.0.1:5001,127.0.0.2:5002',
+      isIp: false,
+      scheme: 'ipv4',
+    });
+    expect(parseAddress('dns:///pantry.default.svc:8443', 'test')).toMatchObject({
+      host: 'pantry.default.svc',
+      port: 8443,
+      target: 'dns:///pantry.default.svc:8443',
+      scheme: 'dns',
+    });
+    expect(parseAddress('xds:///pantry', 'test')).toMatchObject({
+      host: 'pantry',
+      target: 'xds:///pantry',
+      scheme: 'xds',
+    });
+  });
+
+  it.each([
+    ['ipv4:pantry:443', 'an ipv4: target lists IPv4 host:port pairs'],
+    ['ipv4:127.0.0.1', 'an ipv4: target lists IPv4 host:port pairs'],
+    ['xds://authority/pantry', 'an xds: target is xds:///name'],
+    ['dns:pantry:443', 'a dns: target is dns:///name:port'],
+    ['dns:///10.0.0.1:443', 'give IP addresses as an ipv4: list'],
+  ])('refuses %s, naming the problem', (raw, why) => {
+    expect(() => parseAddress(raw, 'option address')).toThrow(why);
+  });
+
+  it('needs serverName with TLS: the certificates cannot match a list or an xDS name', () => {
+    const err = (() => {
+      try {
+        resolveConfig({ address: 'xds:///pantry', certDir: '/nonexistent' }, {});
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(PantryError);
+    expect((err as PantryError).details).toContain('is a target URI: TLS needs serverName');
+    expect(resolveConfig({ address: 'xds:///pantry', serverName: 'localhost' }, {}).address.scheme).toBe('xds');
+    expect(resolveConfig({ address: 'ipv4:127.0.0.1:1,127.0.0.1:2', insecure: true }, {}).address.scheme).toBe('ipv4');
+  });
+});
