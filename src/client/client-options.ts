@@ -3,6 +3,7 @@ import type { Interceptor } from '../pipeline/interceptor.js';
 import type { HedgingOptions } from '../retry/hedging.js';
 import type { RetryOptions } from '../retry/policy.js';
 import type { TlsInputs } from '../tls/material.js';
+import type { LoadBalancing } from '../transport/channel.js';
 import type { TraceOptions } from '../observability/tracer.js';
 
 /**
@@ -55,6 +56,13 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
    * auth, token, secret, passw, key, session, cookie, credential or signature, and any `-bin` key).
    */
   redactKeys?: readonly string[];
+  /**
+   * `round_robin` spreads calls over every address of the target (an `ipv4:` list, or a
+   * `dns:///` name with several addresses), one connection each; a hedged call's attempts go to
+   * different backends. Default `pick_first` (grpc-js's: one connection). A `grpc.service_config`
+   * in `channelOptions` wins over it.
+   */
+  loadBalancing?: LoadBalancing;
   /** Extra grpc-js channel options (keepalive, message sizes, …). grpc-js client interceptors are refused: use `interceptors`. */
   channelOptions?: Partial<ChannelOptions>;
   /** Where environment variables are read from. Default `process.env`. */
@@ -72,6 +80,7 @@ const KEYS = {
   retry: true,
   retryThrottle: true,
   hedging: true,
+  loadBalancing: true,
   interceptors: true,
   attemptInterceptors: true,
   watchCertificates: true,

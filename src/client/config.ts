@@ -18,6 +18,7 @@ import { DEFAULT_RETRY, resolveRetryPolicy, type RetryPolicy } from '../retry/po
 import { RetryThrottle } from '../retry/throttle.js';
 import { parseAddress, type Address } from '../tls/address.js';
 import type { PemInput } from '../tls/material.js';
+import type { LoadBalancing } from '../transport/channel.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 
 /**
@@ -47,6 +48,8 @@ export interface ClientConfig {
   readonly retry: RetryPolicy;
   /** Throttle settings; retries unthrottled (`retryThrottle: false`) are a bucket no failure empties below half. */
   readonly retryThrottle: { readonly maxTokens: number; readonly tokenRatio: number };
+  /** `round_robin` or grpc-js's default `pick_first`. */
+  readonly loadBalancing: LoadBalancing;
   /** Hedging of `NO_SIDE_EFFECTS` unary methods; `undefined` when off (the default). */
   readonly hedging: HedgingPolicy | undefined;
   readonly interceptors: readonly Interceptor[];
@@ -132,6 +135,12 @@ export function resolveConfig(
   );
   const retry = resolveRetryPolicy(o.retry, DEFAULT_RETRY, 'option retry');
   const hedging = resolveHedgingPolicy(o.hedging, undefined, 'option hedging');
+  const loadBalancing = o.loadBalancing ?? 'pick_first';
+  if (loadBalancing !== 'pick_first' && loadBalancing !== 'round_robin')
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option loadBalancing must be 'pick_first' or 'round_robin', got ${JSON.stringify(loadBalancing)}`,
+    );
   const throttle =
     o.retryThrottle === false
       ? new RetryThrottle({ maxTokens: 1000, tokenRatio: 1 })
@@ -171,6 +180,7 @@ export function resolveConfig(
     retry,
     retryThrottle: Object.freeze({ maxTokens: throttle.maxTokens, tokenRatio: throttle.tokenRatio }),
     hedging: hedging && Object.freeze(hedging),
+    loadBalancing,
     interceptors,
     attemptInterceptors,
     redactKeys: Object.freeze([...redactKeys]),

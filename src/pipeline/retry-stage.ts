@@ -126,9 +126,21 @@ export function hedgingOf(req: CallRequest, clientHedging: HedgingPolicy | undef
 }
 
 /**
+ * Request metadata key that marks the attempts of one hedged call with one id, so that the
+ * client's `round_robin` balancer sends each hedge to a backend the call has not used yet. The
+ * balancer removes it before the request is sent.
+ *
+ * @example
+ * metadata.set(HEDGE_ID_KEY, 'h-42'); // on every attempt of the call
+ */
+export const HEDGE_ID_KEY = 'pantry-hedge-id';
+
+let hedgedCalls = 0;
+
+/**
  * One hedged call through `next` ({@link runHedged}): attempts 1, 2, … go on as
- * `{ ...req, attempt: n, signal }` with a signal of their own that aborts when another attempt
- * has won. It shares the client's throttle and the call's deadline; the `retry` tracer records
+ * `{ ...req, attempt: n, signal, metadata }` with a signal of their own that aborts when another
+ * attempt has won, and the call's hedge id in the metadata ({@link HEDGE_ID_KEY}). It shares the client's throttle and the call's deadline; the `retry` tracer records
  * each hedge, failure and winner; the error of a failed call carries the attempts sent.
  *
  * @example
@@ -155,8 +167,13 @@ export function hedgedCall(
   const onEvent = tracer.enabled('retry')
     ? (event: string) => tracer.debug('retry', `${req.method.path} hedging: ${event}`)
     : undefined;
+  const id = `${process.pid}-${++hedgedCalls}`;
   return runHedged<CallResponse>({
-    attempt: (n, signal) => next({ ...req, attempt: n, signal }),
+    attempt: (n, signal) => {
+      const metadata = req.metadata.clone();
+      metadata.set(HEDGE_ID_KEY, id);
+      return next({ ...req, attempt: n, signal, metadata });
+    },
     hedging,
     retry,
     throttle,

@@ -5,6 +5,17 @@
  * `client/`, `doctor/` or `cli/`.
  */
 import { Client, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { HEDGE_AWARE_POLICY, registerHedgeAwareBalancer } from './hedge-aware-balancer.js';
+
+/**
+ * How a channel spreads calls over the addresses its target resolves to: grpc-js's default
+ * `pick_first` (one connection), or `round_robin` over every address (each hedge of a call to a
+ * backend it has not used yet).
+ *
+ * @example
+ * createClient({ address: 'ipv4:10.0.0.1:443,10.0.0.2:443', serverName: 'pantry.internal', loadBalancing: 'round_robin' });
+ */
+export type LoadBalancing = 'pick_first' | 'round_robin';
 
 /**
  * Opens the grpc-js channel of a client — the one place one is made (createClient and doctor).
@@ -17,9 +28,14 @@ import { Client, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc
 export function createChannel(
   target: string,
   credentials: ChannelCredentials,
-  options: { serverName?: string; channelOptions?: Readonly<Partial<ChannelOptions>> } = {},
+  options: {
+    serverName?: string;
+    channelOptions?: Readonly<Partial<ChannelOptions>>;
+    loadBalancing?: LoadBalancing;
+  } = {},
 ): Client {
-  const { serverName, channelOptions } = options;
+  const { serverName, channelOptions, loadBalancing } = options;
+  if (loadBalancing === 'round_robin') registerHedgeAwareBalancer();
   return new Client(target, credentials, {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
     'grpc.service_config_disable_resolution': 1,
@@ -34,6 +50,13 @@ export function createChannel(
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
+    ...(loadBalancing === 'round_robin'
+      ? {
+          'grpc.service_config': JSON.stringify({
+            loadBalancingConfig: [{ [HEDGE_AWARE_POLICY]: { childPolicy: [{ round_robin: {} }] } }],
+          }),
+        }
+      : {}),
     ...channelOptions,
     // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a
     // call on its own when a proxy answers RST_STREAM REFUSED_STREAM (transparent retry), also after

@@ -34,7 +34,7 @@ function bothReplicas(options: ClientOptions = {}): PantryClient {
     address: `ipv4:${fast.address},${slow.address}`,
     serverName: 'localhost',
     certDir: fast.certDir,
-    channelOptions: { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }) },
+    loadBalancing: 'round_robin',
     logger: silent,
     ...options,
   });
@@ -73,6 +73,20 @@ describe('hedged reads over two replicas, one slowed by 200 ms', { timeout: 60_0
     const byFast = calls.filter((c) => c.by === 'fast');
     // A loaded machine may delay a hedge past the slow answer now and then; not more than that.
     expect(byFast.length, JSON.stringify(calls)).toBeGreaterThanOrEqual(18);
+    // Overlapping calls: with plain round_robin another call's pick between an attempt and its
+    // hedge would send the hedge to the slow replica again; loadBalancing: 'round_robin' avoids it.
+    const overlapping = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, i * 5));
+        let by = '?';
+        await client.foodStorage.getFood(
+          { id: 'food-00000001' },
+          { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) },
+        );
+        return by;
+      }),
+    );
+    expect(overlapping.filter((by) => by === 'fast').length, overlapping.join()).toBeGreaterThanOrEqual(36);
     const lines = logger.lines.join('\n');
     expect(lines).toMatch(/GetFood hedging: hedged attempt 2 sent: none answered within 50 ms/);
     expect(lines).toMatch(/GetFood hedging: attempt 2 won; cancelled attempt 1/);

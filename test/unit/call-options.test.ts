@@ -96,7 +96,9 @@ describe('call option check', () => {
 
   it('lists the known options when one is unknown', async () => {
     const err = await client.getFood({ id: 'food-1' }, { deadline_ms: 5 } as CallOptions).catch((e) => e);
-    expect(err.hint).toMatch(/known call options: deadlineMs, deadline, signal, metadata, retry, hedging, onHeader, onTrailer/);
+    expect(err.hint).toMatch(
+      /known call options: deadlineMs, deadline, signal, metadata, retry, hedging, onHeader, onTrailer/,
+    );
   });
 
   it('accepts every option in range, and a deadlineMs of 300 stays 300 ms', async () => {
