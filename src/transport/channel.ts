@@ -6,6 +6,7 @@
  */
 import { Client, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { HEDGE_AWARE_POLICY, registerHedgeAwareBalancer } from './hedge-aware-balancer.js';
+import { registerXds } from './xds.js';
 
 /**
  * How a channel spreads calls over the addresses its target resolves to: grpc-js's default
@@ -35,6 +36,8 @@ export function createChannel(
   } = {},
 ): Client {
   const { serverName, channelOptions, loadBalancing } = options;
+  // grpc-js-xds reads its bootstrap from process.env itself, so that is where it must be.
+  if (target.startsWith('xds:')) registerXds(process.env);
   if (loadBalancing === 'round_robin') registerHedgeAwareBalancer();
   return new Client(target, credentials, {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.

@@ -51,3 +51,27 @@ describe('target URIs', () => {
     expect(resolveConfig({ address: 'ipv4:127.0.0.1:1,127.0.0.1:2', insecure: true }, {}).address.scheme).toBe('ipv4');
   });
 });
+
+describe('xds: targets', () => {
+  it('say which bootstrap variable is missing before any call', async () => {
+    const { createClient } = await import('../../src/index.js');
+    const saved = { file: process.env.GRPC_XDS_BOOTSTRAP, json: process.env.GRPC_XDS_BOOTSTRAP_CONFIG };
+    delete process.env.GRPC_XDS_BOOTSTRAP;
+    delete process.env.GRPC_XDS_BOOTSTRAP_CONFIG;
+    try {
+      const err = (() => {
+        try {
+          createClient({ address: 'xds:///pantry', serverName: 'localhost', insecure: true });
+        } catch (e) {
+          return e as PantryError;
+        }
+      })();
+      expect(err).toBeInstanceOf(PantryError);
+      expect(err?.codeName).toBe('FAILED_PRECONDITION');
+      expect(err?.details).toContain('neither GRPC_XDS_BOOTSTRAP nor GRPC_XDS_BOOTSTRAP_CONFIG is set');
+    } finally {
+      if (saved.file !== undefined) process.env.GRPC_XDS_BOOTSTRAP = saved.file;
+      if (saved.json !== undefined) process.env.GRPC_XDS_BOOTSTRAP_CONFIG = saved.json;
+    }
+  });
+});

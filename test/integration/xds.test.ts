@@ -1,0 +1,142 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Logger, type PantryClient } from '../../src/index.js';
+import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
+import { PACKAGE_ROOT } from '../../src/testing/server-binary.js';
+
+// xds:///pantry through @grpc/grpc-js-xds, fed by the go-control-plane management server of
+// deploy/xds, with three real Go servers speaking mutual TLS: the test changes the endpoints over
+// the management server's admin API and the client's traffic follows within 5 s. Each server names
+// itself in the pantry-server-name response header.
+const run = promisify(execFile);
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const replicas: Record<string, PantryStack> = {};
+let xds: ChildProcess | undefined;
+let admin = '';
+let work = '';
+let client: PantryClient;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'pantry-xds-'));
+  const bin = join(work, 'pantry-xds');
+  await run(process.env.GO ?? 'go', ['build', '-o', bin, '.'], { cwd: join(PACKAGE_ROOT, 'deploy', 'xds') });
+  for (const name of ['a', 'b', 'c']) {
+    replicas[name] = await startPantryStack({
+      runtime: 'process',
+      proxy: 'none',
+      certDir: replicas.a?.certDir,
+      serverArgs: ['-name', name],
+    });
+  }
+  const proc = spawn(bin, ['-listen', '127.0.0.1:0', '-admin', '127.0.0.1:0', '-endpoints', `a=${replicas.a.address}`]);
+  xds = proc;
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    let err = '';
+    proc.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out);
+    });
+    proc.on('exit', (code) => reject(new Error(`pantry-xds exited with ${code}: ${err}`)));
+  });
+  const m = /serving ADS on (\S+), admin on (\S+)/.exec(line);
+  if (!m) throw new Error(`pantry-xds said: ${line}`);
+  admin = m[2];
+  // The bootstrap grpc-js-xds reads (once per process): the management server, plaintext on loopback.
+  process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
+    xds_servers: [{ server_uri: m[1], channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
+    node: { id: 'pantry-client-test', locality: {} },
+  });
+  client = createClient({
+    address: 'xds:///pantry',
+    serverName: 'localhost',
+    certDir: replicas.a.certDir,
+    logger: silent,
+  });
+}, 120_000);
+
+afterAll(async () => {
+  client?.close();
+  xds?.kill();
+  await Promise.all(Object.values(replicas).map((s) => s.stop()));
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+async function setEndpoints(eps: { name: string; weight?: number }[]): Promise<void> {
+  const body = eps.map(({ name, weight = 1 }) => ({ name, address: replicas[name].address, weight }));
+  const res = await fetch(`${admin}/endpoints`, { method: 'PUT', body: JSON.stringify(body) });
+  expect(res.status, await res.clone().text()).toBe(200);
+}
+
+/** Which replica answers a Hello. */
+async function answeredBy(): Promise<string> {
+  let by = '?';
+  await client.hello.hello({}, { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) });
+  return by;
+}
+
+/** Calls until `want` answers `n` times in a row; the ms it took. */
+async function followsWithin(want: string, n = 10, timeoutMs = 5_000): Promise<number> {
+  const t0 = performance.now();
+  let streak = 0;
+  while (streak < n) {
+    if (performance.now() - t0 > timeoutMs) throw new Error(`traffic did not move to ${want} within ${timeoutMs} ms`);
+    streak = (await answeredBy()) === want ? streak + 1 : 0;
+  }
+  return performance.now() - t0;
+}
+
+describe('xds:///pantry follows the management server', { timeout: 60_000 }, () => {
+  it('calls the one endpoint configured, over mutual TLS', async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await answeredBy());
+    expect([...seen]).toEqual(['a']);
+  });
+
+  it('moves its traffic within 5 s when the endpoint is replaced, and again when one is added', async () => {
+    await setEndpoints([{ name: 'b' }]);
+    const moved = await followsWithin('b');
+    console.log(`xds: traffic moved to the new endpoint in ${moved.toFixed(0)} ms`);
+    expect(moved).toBeLessThan(5_000);
+    await setEndpoints([{ name: 'b' }, { name: 'c' }]);
+    const t0 = performance.now();
+    const seen = new Set<string>();
+    while (!seen.has('c') && performance.now() - t0 < 5_000) seen.add(await answeredBy());
+    expect(seen.has('c')).toBe(true);
+    expect(seen.has('a')).toBe(false);
+  });
+
+  it('shifts its traffic by the weights: 1 to 4', async () => {
+    await setEndpoints([
+      { name: 'a', weight: 1 },
+      { name: 'c', weight: 4 },
+    ]);
+    await followsWithin('a', 1); // the new assignment is in
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 200; i++) {
+      const by = await answeredBy();
+      counts[by] = (counts[by] ?? 0) + 1;
+    }
+    console.log(`xds: weights 1:4 → ${JSON.stringify(counts)}`);
+    expect(Object.keys(counts).sort()).toEqual(['a', 'c']);
+    // 40 expected for a; the picker is random per call (weighted_target), so a wide band.
+    expect(counts.a, JSON.stringify(counts)).toBeGreaterThanOrEqual(15);
+    expect(counts.a, JSON.stringify(counts)).toBeLessThanOrEqual(75);
+  });
+
+  it('refuses an endpoint list the management server cannot serve, and keeps the old one', async () => {
+    const res = await fetch(`${admin}/endpoints`, {
+      method: 'PUT',
+      body: JSON.stringify([{ name: 'x', address: 'not-an-address', weight: 1 }]),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain('endpoint "x"');
+    const state = (await (await fetch(`${admin}/endpoints`)).json()) as { endpoints: { name: string }[] };
+    expect(state.endpoints.map((e) => e.name)).toEqual(['a', 'c']);
+  });
+});
