@@ -1,4 +1,4 @@
-module pantry/xds
+module pantry/deploy/xds
 
 go 1.26.0
 
