@@ -4,6 +4,8 @@ import { configError } from '../errors/pantry-error.js';
 
 let registered = false;
 
+const requirePeer = () => createRequire(import.meta.url)('@grpc/grpc-js-xds') as { register(): void };
+
 /**
  * Makes `xds:///name` targets work: loads the optional peer dependency `@grpc/grpc-js-xds` (only
  * when a client dials such a target) and registers its resolver and balancers with grpc-js, once
@@ -14,7 +16,10 @@ let registered = false;
  * @example
  * if (target.startsWith('xds:')) registerXds(process.env);
  */
-export function registerXds(env: NodeJS.ProcessEnv = process.env): void {
+export function registerXds(
+  env: NodeJS.ProcessEnv = process.env,
+  load: () => { register(): void } = requirePeer,
+): void {
   if (!env.GRPC_XDS_BOOTSTRAP && !env.GRPC_XDS_BOOTSTRAP_CONFIG)
     throw configError(
       Code.FAILED_PRECONDITION,
@@ -24,7 +29,7 @@ export function registerXds(env: NodeJS.ProcessEnv = process.env): void {
   if (registered) return;
   let xds: { register(): void };
   try {
-    xds = createRequire(import.meta.url)('@grpc/grpc-js-xds') as { register(): void };
+    xds = load();
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw err;

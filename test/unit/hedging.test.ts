@@ -173,6 +173,26 @@ describe('hedged calls', () => {
     expect(throttle.available).toBeCloseTo(9.1);
   });
 
+  it("waits for the server's pushback before the next hedge, and a negative pushback stops hedging", async () => {
+    const pushback = (ms: string) => {
+      const metadata = new Metadata();
+      metadata.set('grpc-retry-pushback-ms', ms);
+      return new PantryError({ code: Code.UNAVAILABLE, details: 'busy', metadata });
+    };
+    const t = fakeTransport();
+    const stage = retryStage(DEFAULT_RETRY, new RetryThrottle(), quiet, { delayMs: 10_000, maxAttempts: 3 })(t.fn);
+    const call = stage(request());
+    t.attempts[0].fail(pushback('150'));
+    await sleep(50);
+    expect(t.attempts).toHaveLength(1); // not at once: the server asked for 150 ms
+    await vi.waitFor(() => expect(t.attempts).toHaveLength(2));
+    expect(t.attempts[1].at - t.attempts[0].at).toBeGreaterThanOrEqual(145);
+    t.attempts[1].fail(pushback('-1'));
+    const err = (await call.catch((e: unknown) => e)) as PantryError;
+    expect(err.details).toBe('busy');
+    expect(t.attempts).toHaveLength(2); // maxAttempts 3, but the server said stop
+  });
+
   it('ends the call on a fatal code and cancels the others', async () => {
     const t = fakeTransport();
     const stage = retryStage(DEFAULT_RETRY, new RetryThrottle(), quiet, { delayMs: 10, maxAttempts: 2 })(t.fn);

@@ -75,3 +75,22 @@ describe('xds: targets', () => {
     }
   });
 });
+
+describe('registerXds', () => {
+  it('names the package to install when @grpc/grpc-js-xds is missing', async () => {
+    const { registerXds } = await import('../../src/transport/xds.js');
+    const missing = () => {
+      throw Object.assign(new Error("Cannot find module '@grpc/grpc-js-xds'"), { code: 'MODULE_NOT_FOUND' });
+    };
+    const err = (() => {
+      try {
+        registerXds({ GRPC_XDS_BOOTSTRAP: '/etc/xds.json' }, missing);
+      } catch (e) {
+        return e as PantryError;
+      }
+    })();
+    expect(err?.codeName).toBe('FAILED_PRECONDITION');
+    expect(err?.details).toContain('needs the optional peer dependency @grpc/grpc-js-xds');
+    expect(err?.hint).toContain('npm install @grpc/grpc-js-xds@1.14.1');
+  });
+});
