@@ -48,7 +48,11 @@ async function getFoods(client: PantryClient, n: number) {
     const t0 = performance.now();
     await client.foodStorage.getFood(
       { id: 'food-00000001' },
-      { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) },
+      {
+        onHeader: (h) => {
+          by = String(h.get('pantry-server-name')[0]);
+        },
+      },
     );
     out.push({ ms: performance.now() - t0, by });
   }
@@ -81,7 +85,11 @@ describe('hedged reads over two replicas, one slowed by 200 ms', { timeout: 60_0
         let by = '?';
         await client.foodStorage.getFood(
           { id: 'food-00000001' },
-          { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) },
+          {
+            onHeader: (h) => {
+              by = String(h.get('pantry-server-name')[0]);
+            },
+          },
         );
         return by;
       }),
@@ -101,7 +109,11 @@ describe('hedged reads over two replicas, one slowed by 200 ms', { timeout: 60_0
       const t0 = performance.now();
       await client.foodStorage.addFood(
         { food: { name: `hedge-write-${i}`, quantity: 1 } },
-        { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) },
+        {
+          onHeader: (h) => {
+            by = String(h.get('pantry-server-name')[0]);
+          },
+        },
       );
       calls.push({ ms: performance.now() - t0, by });
     }

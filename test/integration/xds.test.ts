@@ -50,7 +50,9 @@ beforeAll(async () => {
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     let err = '';
-    proc.stderr.on('data', (d: Buffer) => void (err += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     proc.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('\n')) resolve(out);
@@ -73,7 +75,9 @@ beforeAll(async () => {
   envoy = spawn(await envoyBinary(), [
     ...['-c', bootstrap, '--concurrency', '1', '--use-dynamic-base-id', '--log-level', 'warn'],
   ]);
-  envoy.stderr?.on('data', (d: Buffer) => void (envoyLog += d.toString()));
+  envoy.stderr?.on('data', (d: Buffer) => {
+    envoyLog += d.toString();
+  });
   client = createClient({
     address: 'xds:///pantry',
     serverName: 'localhost',
@@ -126,7 +130,14 @@ async function setEndpoints(eps: { name: string; weight?: number }[]): Promise<v
 /** Which replica answers a Hello (through `via`, the xds:/// client by default). */
 async function answeredBy(via: PantryClient = client): Promise<string> {
   let by = '?';
-  await via.hello.hello({}, { onHeader: (h) => void (by = String(h.get('pantry-server-name')[0])) });
+  await via.hello.hello(
+    {},
+    {
+      onHeader: (h) => {
+        by = String(h.get('pantry-server-name')[0]);
+      },
+    },
+  );
   return by;
 }
 
