@@ -127,8 +127,9 @@ export function hedgingOf(req: CallRequest, clientHedging: HedgingPolicy | undef
 
 /**
  * Request metadata key that marks the attempts of one hedged call with one id, so that the
- * client's `round_robin` balancer sends each hedge to a backend the call has not used yet. The
- * balancer removes it before the request is sent.
+ * client's `round_robin` balancer sends each hedge to a backend the call has not used yet. That
+ * balancer removes it before the request is sent; under `pick_first` it reaches the server, which
+ * ignores it.
  *
  * @example
  * metadata.set(HEDGE_ID_KEY, 'h-42'); // on every attempt of the call

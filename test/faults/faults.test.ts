@@ -457,8 +457,14 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     for (const r of [healthy, plain, hedged]) expect(r.succeeded).toBe(r.calls);
     expect(plain.p99Ms).toBeGreaterThanOrEqual(200);
     expect(hedges).toBeGreaterThan(hedged.calls * 0.3); // about half the first attempts met the slow replica
-    // The tight bound on a quiet machine (the full run); at CI size, on a loaded one, a margin.
-    expect(hedged.p99Ms).toBeLessThan(FULL ? 2 * healthy.p99Ms : plain.p99Ms / 2);
+    // The bound of the full run (p99 below 2× the healthy p99) needs a quiet machine. At CI size, on
+    // a loaded one, a p99 of 300 calls is the third-slowest call, i.e. one stall of the machine; the
+    // p90 still shows the slow replica (half the calls without hedging) and hedging taking it away.
+    if (FULL) expect(hedged.p99Ms).toBeLessThan(2 * healthy.p99Ms);
+    else {
+      expect(p(plain, 0.9)).toBeGreaterThanOrEqual(200);
+      expect(p(hedged, 0.9)).toBeLessThan(100);
+    }
   });
 });
 

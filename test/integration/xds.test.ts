@@ -84,7 +84,7 @@ beforeAll(async () => {
     certDir: replicas.a.certDir,
     logger: silent,
   });
-}, 120_000);
+}, 240_000); // a cold Go module cache downloads go-control-plane first
 
 afterAll(async () => {
   client?.close();
