@@ -150,6 +150,15 @@ describe('hedged calls', () => {
     expect(t.attempts).toHaveLength(1);
   });
 
+  it('sends every attempt at once with delayMs 0', async () => {
+    const t = fakeTransport();
+    const stage = retryStage(DEFAULT_RETRY, new RetryThrottle(), quiet, { delayMs: 0, maxAttempts: 3 })(t.fn);
+    const call = stage(request());
+    await vi.waitFor(() => expect(t.attempts.map((a) => a.n)).toEqual([1, 2, 3]));
+    t.attempts[2].answer();
+    expect(await call).toMatchObject({ message: { n: 3 } });
+  });
+
   it('stops at maxAttempts, and the first attempt may still win', async () => {
     const t = fakeTransport();
     const stage = retryStage(DEFAULT_RETRY, new RetryThrottle(), quiet, hedge)(t.fn);
