@@ -32,8 +32,14 @@ class HedgeAwareConfig implements experimental.TypedLoadBalancingConfig {
   }
 }
 
-/** Wraps the child's picker: a hedged attempt goes to a backend its call has not used yet, when there is one. */
-class HedgeAwarePicker implements experimental.Picker {
+/**
+ * Wraps the child's picker: a hedged attempt goes to a backend its call has not used yet, when the
+ * child offers one within a few picks; calls without a hedge id pick exactly as the child would.
+ *
+ * @example
+ * helper.updateState(state, new HedgeAwarePicker(childPicker), error);
+ */
+export class HedgeAwarePicker implements experimental.Picker {
   constructor(private readonly child: experimental.Picker) {}
   pick(args: experimental.PickArgs): ReturnType<experimental.Picker['pick']> {
     const id = hedgeId(args.metadata);
