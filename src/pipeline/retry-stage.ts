@@ -141,8 +141,9 @@ let hedgedCalls = 0;
 /**
  * One hedged call through `next` ({@link runHedged}): attempts 1, 2, … go on as
  * `{ ...req, attempt: n, signal, metadata }` with a signal of their own that aborts when another
- * attempt has won, and the call's hedge id in the metadata ({@link HEDGE_ID_KEY}). It shares the client's throttle and the call's deadline; the `retry` tracer records
- * each hedge, failure and winner; the error of a failed call carries the attempts sent.
+ * attempt has won, and the call's hedge id in the metadata ({@link HEDGE_ID_KEY}). It shares the
+ * client's throttle and the call's deadline; the `retry` tracer records each hedge, failure and
+ * winner; the error of a failed call carries the attempts sent.
  *
  * @example
  * hedgedCall(next, req, { delayMs: 50, maxAttempts: 2 }, DEFAULT_RETRY, throttle, tracer)

@@ -82,7 +82,8 @@ export function isHedgeable(method: MethodInfo): boolean {
  * attempt wins or the call ends), the rules, and the trace.
  *
  * @example
- * await runHedged({ attempt: (n, signal) => send(n, signal), hedging, retry, throttle, deadline, state: { attempts: 0 } });
+ * const state = { attempts: 0 };
+ * await runHedged({ attempt: (n, signal) => send(n, signal), hedging, retry, throttle, deadline, state });
  */
 export interface HedgedRun<T> {
   /** Sends attempt `n` (1, 2, …); `signal` aborts it when it has lost. */
@@ -90,7 +91,10 @@ export interface HedgedRun<T> {
   hedging: HedgingPolicy;
   /** Which codes are non-fatal (the next hedge goes at once) comes from the retry policy's `retryableCodes`. */
   retry: RetryPolicy;
-  /** Shared with retries: each failed attempt with a non-fatal code takes a token; a hedge is sent only while it allows retries. */
+  /**
+   * Shared with retries: each failed attempt with a non-fatal code takes a token; a hedge is sent
+   * only while it allows retries.
+   */
   throttle: RetryThrottle;
   /** Absolute deadline (epoch ms) of the whole call; no hedge starts after it. */
   deadline: number;
@@ -111,7 +115,8 @@ export interface HedgedRun<T> {
  * call rejects with the last error.
  *
  * @example
- * const res = await runHedged({ attempt: (n, signal) => next({ ...req, attempt: n, signal }), hedging, retry, throttle, deadline, state });
+ * const attempt = (n: number, signal: AbortSignal) => next({ ...req, attempt: n, signal });
+ * const res = await runHedged({ attempt, hedging, retry, throttle, deadline, state });
  */
 export function runHedged<T>(run: HedgedRun<T>): Promise<T> {
   const { hedging, retry, throttle, deadline, signal, state } = run;

@@ -14,7 +14,8 @@ import { registerXds } from './xds.js';
  * backend it has not used yet).
  *
  * @example
- * createClient({ address: 'ipv4:10.0.0.1:443,10.0.0.2:443', serverName: 'pantry.internal', loadBalancing: 'round_robin' });
+ * const address = 'ipv4:10.0.0.1:443,10.0.0.2:443';
+ * createClient({ address, serverName: 'pantry.internal', loadBalancing: 'round_robin' });
  */
 export type LoadBalancing = 'pick_first' | 'round_robin';
 

@@ -121,7 +121,8 @@ let registered = false;
  *
  * @example
  * registerHedgeAwareBalancer();
- * // channel option 'grpc.service_config': '{"loadBalancingConfig":[{"pantry_hedge_aware":{"childPolicy":[{"round_robin":{}}]}}]}'
+ * const config = { loadBalancingConfig: [{ pantry_hedge_aware: { childPolicy: [{ round_robin: {} }] } }] };
+ * new Client(target, credentials, { 'grpc.service_config': JSON.stringify(config) });
  */
 export function registerHedgeAwareBalancer(): void {
   if (registered) return;
