@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:18000", "`address` of the ADS gRPC server (plaintext: keep it on loopback or a private network)")
 	admin := fs.String("admin", "127.0.0.1:18001", "`address` of the HTTP admin API (GET /endpoints, PUT /endpoints)")
 	initial := fs.String("endpoints", "", "initial endpoints: `name=ip:port:weight`, comma-separated")
+	bootstrapOut := fs.String("bootstrap-out", "", "write a gRPC xDS bootstrap for clients of this server to this `file` (GRPC_XDS_BOOTSTRAP)")
+	nodeID := fs.String("bootstrap-node", "pantry-client", "node `id` in the written bootstrap")
 	var envoy EnvoyTLS
 	fs.StringVar(&envoy.Listen, "envoy-listen", "", "when set, also configure Envoy (node id starting with \"envoy\"): its TLS listener `address`")
 	fs.StringVar(&envoy.Cert, "envoy-cert", "", "Envoy listener certificate `file`")
@@ -76,6 +78,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	adminLis, err := net.Listen("tcp", *admin)
 	if err != nil {
 		return err
+	}
+	if *bootstrapOut != "" {
+		if err := writeBootstrap(*bootstrapOut, adsLis.Addr().String(), *nodeID); err != nil {
+			return err
+		}
 	}
 	grpcServer := grpc.NewServer()
 	discovery.RegisterAggregatedDiscoveryServiceServer(grpcServer, serverv3.NewServer(ctx, state.Cache(), nil))

@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -82,5 +83,21 @@ func TestAdminRefusesBadEndpointsAndKeepsTheOld(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPut, "/endpoints", strings.NewReader(`[{"name":"b","address":"127.0.0.1:2","weight":2}]`)))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"version":"2"`) || !strings.Contains(rec.Body.String(), `"b"`) {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body.String())
+	}
+}
+
+func TestWriteBootstrap(t *testing.T) {
+	path := t.TempDir() + "/bootstrap.json"
+	if err := writeBootstrap(path, "127.0.0.1:18000", "kitchen"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"server_uri": "127.0.0.1:18000"`, `"type": "insecure"`, `"xds_v3"`, `"id": "kitchen"`, `"locality": {}`} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("bootstrap lacks %s:\n%s", want, b)
+		}
 	}
 }

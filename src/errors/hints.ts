@@ -124,6 +124,11 @@ const SHAPES: readonly FailureShape[] = [
       `the HTTP/2 session with ${c.address} failed: the server may not speak HTTP/2 (no ALPN h2, or an HTTP/1.1-only port)`,
   },
   {
+    match: /xDS name resolution failed|Resolution error for target xds:/i,
+    hint: (c) =>
+      `the xDS control plane gave no usable configuration for ${c.address}: check the bootstrap (GRPC_XDS_BOOTSTRAP or GRPC_XDS_BOOTSTRAP_CONFIG; grpc-js-xds needs node.locality, {} will do), that its management server answers, and that it serves a listener named as the target`,
+  },
+  {
     match: /ENOTFOUND|EAI_AGAIN|Name resolution failed/i,
     hint: (c) =>
       `the host of ${c.address} does not resolve. Check the name (inside Kubernetes: service.namespace.svc.cluster.local)`,

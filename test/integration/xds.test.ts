@@ -41,6 +41,7 @@ beforeAll(async () => {
   envoyAddress = `127.0.0.1:${await freePort()}`;
   const proc = spawn(bin, [
     ...['-listen', '127.0.0.1:0', '-admin', '127.0.0.1:0', '-endpoints', `a=${replicas.a.address}`],
+    ...['-bootstrap-out', join(work, 'bootstrap.json'), '-bootstrap-node', 'pantry-client-test'],
     ...['-envoy-listen', envoyAddress, '-envoy-client-ca', join(certs, 'ca.crt')],
     ...['-envoy-cert', join(certs, 'server.crt'), '-envoy-key', join(certs, 'server.key')],
     ...['-upstream-cert', join(certs, 'client.crt'), '-upstream-key', join(certs, 'client.key')],
@@ -62,11 +63,8 @@ beforeAll(async () => {
   const m = /serving ADS on (\S+), admin on (\S+)/.exec(line);
   if (!m) throw new Error(`pantry-xds said: ${line}`);
   admin = m[2];
-  // The bootstrap grpc-js-xds reads (once per process): the management server, plaintext on loopback.
-  process.env.GRPC_XDS_BOOTSTRAP_CONFIG = JSON.stringify({
-    xds_servers: [{ server_uri: m[1], channel_creds: [{ type: 'insecure' }], server_features: ['xds_v3'] }],
-    node: { id: 'pantry-client-test', locality: {} },
-  });
+  // The bootstrap grpc-js-xds reads (once per process), as the management server wrote it.
+  process.env.GRPC_XDS_BOOTSTRAP = join(work, 'bootstrap.json');
   // Envoy with nothing but the management server in its bootstrap: listener, route, cluster and
   // endpoints all come over ADS.
   const [xdsHost, xdsPort] = m[1].split(':');

@@ -91,6 +91,12 @@ const shapes: Array<[string, Code, string, RegExp]> = [
     /nothing accepts connections at pantry\.example\.com:443/,
   ],
   ['unknown host', Code.UNAVAILABLE, 'Name resolution failed for target dns:nowhere.invalid:443', /does not resolve/],
+  [
+    'an xDS bootstrap grpc-js-xds refuses',
+    Code.UNAVAILABLE,
+    "xDS name resolution failed for target xds:///pantry: Cannot read properties of null (reading 'clientDefaultListenerResourceNameTemplate')",
+    /xDS control plane gave no usable configuration .*node\.locality/,
+  ],
 ];
 
 describe('hints', () => {
