@@ -125,12 +125,12 @@ describe('hedged calls', () => {
   it('sends a second attempt after delayMs when the first has not answered; the first success wins, the other is cancelled', async () => {
     const t = fakeTransport();
     const throttle = new RetryThrottle();
-    const stage = retryStage(DEFAULT_RETRY, throttle, quiet, { delayMs: 150, maxAttempts: 2 })(t.fn);
+    const stage = retryStage(DEFAULT_RETRY, throttle, quiet, { delayMs: 300, maxAttempts: 2 })(t.fn);
     const call = stage(request());
     await sleep(20);
     expect(t.attempts).toHaveLength(1); // not before delayMs
     await vi.waitFor(() => expect(t.attempts.map((a) => a.n)).toEqual([1, 2]));
-    expect(t.attempts[1].at).toBeGreaterThanOrEqual(145);
+    expect(t.attempts[1].at).toBeGreaterThanOrEqual(295);
     t.attempts[1].answer();
     const res = await call;
     expect(res.kind === 'unary' && res.message).toEqual({ n: 2 });
@@ -191,11 +191,11 @@ describe('hedged calls', () => {
     const t = fakeTransport();
     const stage = retryStage(DEFAULT_RETRY, new RetryThrottle(), quiet, { delayMs: 10_000, maxAttempts: 3 })(t.fn);
     const call = stage(request());
-    t.attempts[0].fail(pushback('150'));
+    t.attempts[0].fail(pushback('400'));
     await sleep(50);
-    expect(t.attempts).toHaveLength(1); // not at once: the server asked for 150 ms
+    expect(t.attempts).toHaveLength(1); // not at once: the server asked for 400 ms
     await vi.waitFor(() => expect(t.attempts).toHaveLength(2));
-    expect(t.attempts[1].at - t.attempts[0].at).toBeGreaterThanOrEqual(145);
+    expect(t.attempts[1].at - t.attempts[0].at).toBeGreaterThanOrEqual(395);
     t.attempts[1].fail(pushback('-1'));
     const err = (await call.catch((e: unknown) => e)) as PantryError;
     expect(err.details).toBe('busy');
