@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Interceptor } from './interceptor.js';
 
 /**
@@ -13,7 +12,7 @@ import type { Interceptor } from './interceptor.js';
 export function requestIdStage(): Interceptor {
   return (next) => (req) => {
     if (req.method.hasRequestId && !(req.message as { requestId?: string }).requestId) {
-      return next({ ...req, message: { ...(req.message as object), requestId: randomUUID() } });
+      return next({ ...req, message: { ...(req.message as object), requestId: crypto.randomUUID() } });
     }
     return next(req);
   };
