@@ -90,7 +90,9 @@ export function parseTrailers(bytes: Uint8Array): CallMetadata {
  */
 export function headersToMetadata(headers: Headers): CallMetadata {
   const md = new PlainMetadata();
-  headers.forEach((value, key) => addHeader(md, key, value));
+  headers.forEach((value, key) => {
+    addHeader(md, key, value);
+  });
   return md;
 }
 
