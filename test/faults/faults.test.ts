@@ -89,10 +89,7 @@ async function writesUnderDisruption(
   let restoredAt = Number.POSITIVE_INFINITY; // ms after the load began, when `disrupt` finished
   const t0 = performance.now();
   const disrupted = new Promise<void>((resolve, reject) =>
-    setTimeout(
-      () => disrupt().then(() => resolve(void (restoredAt = performance.now() - t0)), reject),
-      SIZE.restartAtMs,
-    ),
+    setTimeout(() => disrupt().then(() => resolve(void (restoredAt = performance.now() - t0)), reject), SIZE.restartAtMs),
   );
   const result = await runLoad({
     durationMs: SIZE.restartLoadMs,
