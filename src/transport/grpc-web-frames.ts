@@ -11,7 +11,7 @@ const TRAILER_FLAG = 0x80;
  * @example
  * await fetch(url, { method: 'POST', body: messageFrame(HelloRequest.encode(req).finish()) });
  */
-export function messageFrame(bytes: Uint8Array): Uint8Array {
+export function messageFrame(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   const frame = new Uint8Array(5 + bytes.length);
   new DataView(frame.buffer).setUint32(1, bytes.length);
   frame.set(bytes, 5);

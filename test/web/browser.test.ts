@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examplePageFiles } from '../../examples/web/page-files.js';
 import { createClient, type PantryClient } from '../../src/index.js';
 import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
 import { type BrowserPage, bundle, haveChromium, launchChromium, servePage } from './browser.js';
@@ -22,6 +24,7 @@ beforeAll(async () => {
   server = await servePage({
     '/': ['text/html', '<!doctype html><title>pantry test page</title><body><script src="/app.js"></script></body>'],
     '/app.js': ['text/javascript', script],
+    ...Object.fromEntries(Object.entries(await examplePageFiles()).map(([path, file]) => [`/example${path}`, file])),
   });
   page = await launchChromium(stack.certDir, stack.web!.mtlsUrl);
   await page.open(`${server.origin}/`);
@@ -52,6 +55,38 @@ interface Result {
   isPantryError?: boolean;
   resource?: string;
 }
+
+describe.runIf(run)('the example page (examples/web) in headless Chromium', () => {
+  it('lists the foods about to expire and shows one added from Node live', async () => {
+    const day = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
+    for (const [name, quantity, unit, inDays] of [
+      ['Bottled water 2 L', 6, 'bottle', 5],
+      ['Canned mackerel', 4, 'can', 2],
+      ['Rice crackers', 2, 'bag', 0],
+    ] as const)
+      await node.foodStorage.addFood({ food: { name, quantity, unit, bestBefore: day(inDays) } });
+    const token = stack.web!.mintToken();
+    await page.open(`${server.origin}/example/?api=${encodeURIComponent(stack.web!.jwtUrl)}&token=${token}&days=7`);
+    const names = () =>
+      page.run<string[]>("return [...document.querySelectorAll('#foods li')].map((li) => li.textContent)");
+    await expect
+      .poll(names, { timeout: 15_000 })
+      .toEqual([
+        'Rice crackers × 2 bagtoday',
+        'Canned mackerel × 4 canin 2 days',
+        'Bottled water 2 L × 6 bottlein 5 days',
+      ]);
+    await new Promise((r) => setTimeout(r, 1_200)); // past the page's snapshot second: later items are marked new
+    await node.foodStorage.addFood({ food: { name: 'Canned beans', quantity: 1, unit: 'can', bestBefore: day(1) } });
+    await expect.poll(names, { timeout: 15_000 }).toContain('Canned beans × 1 canin 1 day');
+    expect(await page.run("return document.querySelector('#status').textContent")).toMatch(/^live: /);
+    const png = await page.screenshot();
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    // PANTRY_UPDATE_SCREENSHOT=1 refreshes the README's picture from this run.
+    if (process.env.PANTRY_UPDATE_SCREENSHOT) writeFileSync('docs/web-example.png', png);
+    await page.open(`${server.origin}/`);
+  });
+});
 
 describe.runIf(run)('in headless Chromium, over the mutual-TLS listener (client certificate by policy)', () => {
   const client = () => `pantry.createWebClient(${JSON.stringify(stack.web!.mtlsUrl)})`;
