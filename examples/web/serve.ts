@@ -35,10 +35,11 @@ const adding = setInterval(() => {
   n += 1;
   client.foodStorage.addFood({ food: { name: `Canned beans #${n}`, quantity: 1, unit: 'can', bestBefore: day(1) } });
 }, 20_000);
-process.once('SIGINT', async () => {
+const stop = async () => {
   clearInterval(adding);
   server.close();
   client.close();
   await stack.stop();
   process.exit(0);
-});
+};
+process.once('SIGINT', stop).once('SIGTERM', stop);
