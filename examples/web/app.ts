@@ -8,7 +8,7 @@ const api = params.get('api') ?? 'https://localhost:8444';
 const token = params.get('token') ?? undefined;
 const days = Number(params.get('days') ?? 7);
 
-const client = createWebClient(api, token ? { token, credentials: 'omit' } : {});
+const client = createWebClient(api, token ? { token } : {});
 const list = document.querySelector('#foods') as HTMLUListElement;
 const status = document.querySelector('#status') as HTMLParagraphElement;
 const shown = new Map<string, { food: Food; daysLeft: number; live: boolean }>();

@@ -28,7 +28,11 @@ import { serviceClient, type ServiceClient } from './service-client.js';
 export interface WebClientOptions {
   /** The `fetch` to use. Default: the global `fetch`. */
   fetch?: typeof globalThis.fetch;
-  /** `credentials` of every request. Default `'include'`: cross-origin pages send their client certificate (mutual-TLS listener). */
+  /**
+   * `credentials` of every request. Default `'include'` (a cross-origin page presents its client
+   * certificate to the mutual-TLS listener), or `'omit'` when `token` is given (the JWT listener's CORS
+   * policy needs no credentials).
+   */
   credentials?: 'omit' | 'same-origin' | 'include';
   /** A bearer token, or a function returning one, fetched for every attempt: sent as `authorization: Bearer …` (JWT listener). */
   token?: string | (() => string | Promise<string>);
@@ -109,7 +113,7 @@ export function createWebClient(baseUrl: string, options: WebClientOptions = {})
   const fetchFn = options.fetch ?? globalThis.fetch;
   if (typeof fetchFn !== 'function')
     throw configError(Code.INVALID_ARGUMENT, 'option fetch must be a function, and there is no global fetch');
-  const credentials = options.credentials ?? 'include';
+  const credentials = options.credentials ?? (options.token === undefined ? 'include' : 'omit');
   if (!['omit', 'same-origin', 'include'].includes(credentials))
     throw configError(
       Code.INVALID_ARGUMENT,

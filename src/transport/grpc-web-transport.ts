@@ -119,12 +119,14 @@ async function exchange(o: GrpcWebTransportOptions, req: CallRequest): Promise<E
     throw failure(o, req, Code.DEADLINE_EXCEEDED, 'deadline exceeded before the attempt started', undefined);
   const controller = new AbortController();
   let timedOut = false;
-  const timer = Number.isFinite(remaining)
-    ? setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, remaining)
-    : undefined;
+  // Timers cannot wait longer than 2^31 - 1 ms (about 24.8 days; longer fires at once): beyond that, grpc-timeout alone.
+  const timer =
+    remaining < 2 ** 31 - 1
+      ? setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, remaining)
+      : undefined;
   const stopListening = onAbort(req.signal, () => controller.abort(req.signal?.reason));
   let closed = false;
   const close = () => {
@@ -151,7 +153,7 @@ async function exchange(o: GrpcWebTransportOptions, req: CallRequest): Promise<E
 
   const headers = new Headers({ 'content-type': 'application/grpc-web+proto', 'x-grpc-web': '1' });
   metadataToHeaders(req.metadata, headers);
-  if (timer !== undefined) headers.set('grpc-timeout', grpcTimeout(remaining));
+  if (Number.isFinite(remaining)) headers.set('grpc-timeout', grpcTimeout(remaining));
   let response: Response;
   try {
     const body = messageFrame(req.method.requestType.encode(req.message).finish());

@@ -96,6 +96,19 @@ describe('createWebClient over a scripted fetch', () => {
     expect(seen[0]!.credentials).toBe('include');
   });
 
+  it('sends a token as a bearer header on every attempt, asking a function each time, without credentials', async () => {
+    const reply = () => [
+      messageFrame(HelloResponse.encode({ message: 'x' }).finish()),
+      trailerFrame('grpc-status: 0\r\n'),
+    ];
+    let n = 0;
+    const { fetch, seen } = fakeFetch(200, { 'content-type': 'application/grpc-web+proto' }, reply());
+    const client = createWebClient('https://p.example', { fetch, token: () => `t${++n}` });
+    await client.hello.hello({});
+    expect(seen[0]!.headers.get('authorization')).toBe('Bearer t1');
+    expect(seen[0]!.credentials).toBe('omit');
+  });
+
   it('reads a trailers-only status from the headers, percent-decoded, and an HTTP error by its status', async () => {
     const notFound = fakeFetch(200, { ...grpcWeb, 'grpc-status': '5', 'grpc-message': 'no%20food' });
     const err = await createWebClient('https://p.example', { fetch: notFound.fetch })

@@ -159,7 +159,7 @@ describe.runIf(run)('in headless Chromium, over the mutual-TLS listener (client 
 describe.runIf(run)('in headless Chromium, over the JWT listener (no client certificate)', () => {
   const call = (token: string | undefined) =>
     asResult(
-      `pantry.createWebClient(${JSON.stringify(stack.web!.jwtUrl)}, { credentials: 'omit'${token === undefined ? '' : `, token: ${JSON.stringify(token)}`} }).hello.hello({ name: 'jwt' })`,
+      `pantry.createWebClient(${JSON.stringify(stack.web!.jwtUrl)}, ${token === undefined ? "{ credentials: 'omit' }" : `{ token: ${JSON.stringify(token)} }`}).hello.hello({ name: 'jwt' })`,
     );
 
   it('serves a call with a valid token', async () => {
