@@ -150,6 +150,15 @@ describe.runIf(run)('in headless Chromium, over the mutual-TLS listener (client 
     expect(r).toEqual({ ok: [1, 2] });
   });
 
+  it('traces the call to a logger of the page', async () => {
+    const lines = await page.run<string[]>(`
+      const lines = [];
+      const logger = { debug: (l) => lines.push(l), info() {}, warn() {}, error() {} };
+      await pantry.createWebClient(${JSON.stringify(stack.web!.mtlsUrl)}, { trace: 'call', logger }).hello.hello({});
+      return lines;`);
+    expect(lines.some((l) => /^call \| \/hello\.v1\.HelloService\/Hello attempt=1 .*status=OK/.test(l))).toBe(true);
+  });
+
   it('reports NOT_FOUND as a PantryError with its google.rpc details', async () => {
     const r = await page.run<Result>(asResult(`${client()}.foodStorage.getFood({ id: 'no-such-food' })`));
     expect(r).toMatchObject({ code: 'NOT_FOUND', isPantryError: true, attempts: 1, resource: 'no-such-food' });

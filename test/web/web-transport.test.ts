@@ -106,6 +106,20 @@ describe('gRPC-Web over the mutual-TLS listener, under Node fetch', () => {
     expect(attempts).toEqual([1, 2]);
   });
 
+  it('traces each attempt to the logger, with the authorization value redacted', async () => {
+    const lines: string[] = [];
+    const logger = { debug: (l: string) => lines.push(l), info() {}, warn() {}, error() {} };
+    const client = mtlsClient({ trace: 'call', logger, attemptInterceptors: [] });
+    await client.hello.hello({}, { metadata: { authorization: 'Bearer secret-value' } });
+    expect(
+      lines.some((l) =>
+        /\/hello\.v1\.HelloService\/Hello attempt=1 .*start metadata: authorization=\[redacted\]/.test(l),
+      ),
+    ).toBe(true);
+    expect(lines.some((l) => /Hello attempt=1 .*status=OK/.test(l))).toBe(true);
+    expect(lines.join('\n')).not.toContain('secret-value');
+  });
+
   it('reports NOT_FOUND with its google.rpc details', async () => {
     const err = await mtlsClient()
       .foodStorage.getFood({ id: 'no-such-food' })
