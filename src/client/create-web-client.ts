@@ -13,7 +13,8 @@ import { retryStage } from '../pipeline/retry-stage.js';
 import { DEFAULT_RETRY, resolveRetryPolicy, type RetryOptions } from '../retry/policy.js';
 import { RetryThrottle } from '../retry/throttle.js';
 import { grpcWebTransport } from '../transport/grpc-web-transport.js';
-import { serviceClient, type ServiceClient } from './service-client.js';
+import { methodFacts } from '../schema/method-info.js';
+import { type ServiceClient, typedServiceClient } from './service-client.js';
 
 /**
  * Options of {@link createWebClient}; all optional.
@@ -163,8 +164,8 @@ export function createWebClient(baseUrl: string, options: WebClientOptions = {})
   const pipeline = composeInterceptors(stages, transport);
   const closing = new AbortController();
   return {
-    hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal),
-    foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal),
+    hello: typedServiceClient(HelloServiceDefinition, pipeline, methodFacts, closing.signal),
+    foodStorage: typedServiceClient(FoodStorageServiceDefinition, pipeline, methodFacts, closing.signal),
     baseUrl: url,
     close() {
       if (!closing.signal.aborted)

@@ -9,9 +9,9 @@ import type { CallFn, CallRequest, UnaryRequest } from '../pipeline/interceptor.
 import type { FastUnary } from './fast-unary.js';
 import type { MessageType } from '../schema/message-type.js';
 import type { AddFoodInput, RequestInput } from '../schema/inputs.js';
-import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
+import { methodInfo, type MethodDefinition, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
-import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
+import { checkShape, shapeFromDefaults, shapeOf, type Shape } from '../schema/request-shape.js';
 
 /**
  * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
@@ -53,11 +53,30 @@ export function serviceClient<S extends ServiceDefinition, M extends CallMetadat
   pipeline: CallFn,
   closing?: AbortSignal,
   fast?: FastUnary,
+  newMetadata?: () => M,
+): ServiceClient<S, M> {
+  return typedServiceClient(service, pipeline, methodInfo, closing, fast, newMetadata);
+}
+
+/**
+ * {@link serviceClient} with the method facts read by `describe`: `methodInfo` (with the request
+ * descriptors: the full request shape check) or `methodFacts` (without: the browser client, whose
+ * bundle then leaves the descriptors out).
+ *
+ * @example
+ * const hello = typedServiceClient(HelloServiceDefinition, pipeline, methodFacts, closing.signal);
+ */
+export function typedServiceClient<S extends ServiceDefinition, M extends CallMetadata = CallMetadata>(
+  service: S,
+  pipeline: CallFn,
+  describe: (service: ServiceDefinition, def: MethodDefinition) => MethodInfo,
+  closing?: AbortSignal,
+  fast?: FastUnary,
   newMetadata: () => M = newPlainMetadata as unknown as () => M,
 ): ServiceClient<S, M> {
   const client: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(service.methods)) {
-    const method = methodInfo(service, def);
+    const method = describe(service, def);
     client[key] =
       method.kind === 'unary'
         ? unaryMethod(method, pipeline, closing, newMetadata, fast)
@@ -172,7 +191,7 @@ function startCall(
   }
   let shape = shapes.get(method);
   if (!shape) {
-    shape = shapeOf(method.requestSchema);
+    shape = method.requestSchema ? shapeOf(method.requestSchema) : shapeFromDefaults(method.requestType);
     shapes.set(method, shape);
   }
   const problem = checkShape(shape, request);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createWebClient } from '../../src/client/create-web-client.js';
 import { PantryError } from '../../src/errors/pantry-error.js';
-import { HelloResponse } from '../../src/generated/hello/v1/hello.js';
+import { HelloResponse, HelloServiceDefinition } from '../../src/generated/hello/v1/hello.js';
+import { FoodStorageServiceDefinition } from '../../src/generated/pantry/v1/food_storage_service.js';
+import { methodFacts, methodInfo } from '../../src/schema/method-info.js';
 import { PlainMetadata } from '../../src/metadata/plain-metadata.js';
 import {
   FrameReader,
@@ -131,6 +133,31 @@ describe('createWebClient over a scripted fetch', () => {
       .hello.hello({})
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ codeName: 'INTERNAL', details: expect.stringMatching(/without trailers/) });
+  });
+
+  it('checks requests without descriptors: an unknown field or a scalar of the wrong type, before sending', async () => {
+    const { fetch, seen } = fakeFetch(200, {});
+    const client = createWebClient('https://p.example', { fetch });
+    const unknown = await client.foodStorage.listFoods({ pageSiz: 10 } as never).catch((e: unknown) => e);
+    expect(unknown).toMatchObject({
+      codeName: 'INVALID_ARGUMENT',
+      details: expect.stringMatching(/pageSiz: no such field/),
+    });
+    const wrong = await client.foodStorage.listFoods({ pageSize: '10' } as never).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({
+      codeName: 'INVALID_ARGUMENT',
+      details: expect.stringMatching(/pageSize: expected a number/),
+    });
+    expect(seen).toHaveLength(0);
+  });
+
+  it('reads the same method facts without descriptors as with them', () => {
+    for (const service of [HelloServiceDefinition, FoodStorageServiceDefinition])
+      for (const def of Object.values(service.methods)) {
+        const { requestSchema, ...full } = methodInfo(service, def);
+        expect(methodFacts(service, def), def.name).toEqual(full);
+        expect(requestSchema).toBeDefined();
+      }
   });
 
   it('refuses a bad base URL and unknown options with INVALID_ARGUMENT naming them', () => {
