@@ -114,6 +114,13 @@ async function serverStream(o: GrpcWebTransportOptions, req: ServerStreamRequest
 
 /** Sends the request and waits for the response headers; a trailers-only or HTTP error rejects. */
 async function exchange(o: GrpcWebTransportOptions, req: CallRequest): Promise<Exchange> {
+  let body: Uint8Array<ArrayBuffer>;
+  try {
+    body = messageFrame(req.method.requestType.encode(req.message).finish());
+  } catch (err) {
+    const details = `a request field has a value of the wrong type: ${err instanceof Error ? err.message : String(err)}`;
+    throw failure(o, req, Code.INVALID_ARGUMENT, details, undefined, err);
+  }
   const remaining = req.deadline - Date.now();
   if (remaining <= 0)
     throw failure(o, req, Code.DEADLINE_EXCEEDED, 'deadline exceeded before the attempt started', undefined);
@@ -156,7 +163,6 @@ async function exchange(o: GrpcWebTransportOptions, req: CallRequest): Promise<E
   if (Number.isFinite(remaining)) headers.set('grpc-timeout', grpcTimeout(remaining));
   let response: Response;
   try {
-    const body = messageFrame(req.method.requestType.encode(req.message).finish());
     response = await o.fetch(`${o.baseUrl}${req.method.path}`, {
       method: 'POST',
       headers,
@@ -180,9 +186,9 @@ async function exchange(o: GrpcWebTransportOptions, req: CallRequest): Promise<E
     close();
     throw failure(o, req, Code.INTERNAL, 'the response has no body', header);
   }
-  const body = response.body;
+  const responseBody = response.body;
   async function* messages(): AsyncGenerator<unknown, CallMetadata, undefined> {
-    const reader = body.getReader();
+    const reader = responseBody.getReader();
     const frames = new FrameReader();
     try {
       for (;;) {

@@ -148,6 +148,10 @@ describe('createWebClient over a scripted fetch', () => {
       codeName: 'INVALID_ARGUMENT',
       details: expect.stringMatching(/pageSize: expected a number/),
     });
+    const nested = await client.foodStorage
+      .addFood({ food: { name: 'x', quantity: 2 ** 40 } })
+      .catch((e: unknown) => e);
+    expect(nested).toMatchObject({ codeName: 'INVALID_ARGUMENT', attempts: 1 });
     expect(seen).toHaveLength(0);
   });
 
