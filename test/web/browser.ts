@@ -1,5 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,12 +108,22 @@ export async function launchChromium(certDir: string, mtlsOrigin: string): Promi
       '--window-size=900,700',
       'about:blank',
     ],
-    { env: { ...process.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group, so that its helpers (zygote, renderers, GPU) end with it.
+    { env: { ...process.env, HOME: home }, stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
-  const cleanup = () => {
-    chromium.kill('SIGKILL');
+  const exited = new Promise<void>((r) => chromium.once('exit', () => r()));
+  const cleanup = async () => {
     rmSync(policy, { force: true });
-    rmSync(home, { recursive: true, force: true });
+    if (chromium.exitCode === null && chromium.signalCode === null) {
+      chromium.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    try {
+      process.kill(-chromium.pid!, 'SIGKILL'); // whatever of its group is left
+    } catch {
+      // the group is gone already
+    }
+    await rm(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -161,11 +172,11 @@ export async function launchChromium(certDir: string, mtlsOrigin: string): Promi
       },
       async close() {
         await cdp.close().catch(() => {});
-        cleanup();
+        await cleanup();
       },
     };
   } catch (err) {
-    cleanup();
+    await cleanup();
     throw err;
   }
 }
