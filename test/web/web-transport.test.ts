@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +159,19 @@ describe('gRPC-Web over the JWT listener, under Node fetch', () => {
   it('serves a call with a valid token, without a client certificate', async () => {
     const client = jwtClient({ token: () => stack.web!.mintToken() });
     expect(await client.hello.hello({ name: 'jwt' })).toEqual({ message: 'Hello, jwt!' });
+  });
+
+  it("works on Node's own global fetch (the CA trusted through NODE_EXTRA_CA_CERTS)", async () => {
+    const fixture = join(import.meta.dirname, '..', 'fixtures', 'web-global-fetch.ts');
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', fixture, stack.web!.jwtUrl, stack.web!.mintToken()],
+      { timeout: 30_000, env: { ...process.env, NODE_EXTRA_CA_CERTS: join(stack.certDir, 'ca.crt') } },
+    );
+    expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({
+      message: 'Hello, global fetch!',
+      refused: 'UNAUTHENTICATED',
+    });
   });
 
   it('refuses a missing, an expired and a foreign token as UNAUTHENTICATED with a hint, without retrying', async () => {
