@@ -195,15 +195,15 @@ function fromArguments(
   return opts;
 }
 
+/** The request metadata of a call of the Node client: grpc-js's own, which its transport sends as it is. */
+const newMetadata = () => new Metadata();
+
 /**
  * The stages of every call, outermost first: deadline, request id, your per-call interceptors,
  * retry, your per-attempt interceptors, call tracing (only when on), then the transport. With no
  * interceptor of yours and tracing off, unary calls take the fused path ({@link fastUnary}),
  * which runs the same rules with one promise per call.
  */
-/** The request metadata of a call of the Node client: grpc-js's own, which its transport sends as it is. */
-const newMetadata = () => new Metadata();
-
 function buildPipeline(
   config: ClientConfig,
   tracer: Tracer,
