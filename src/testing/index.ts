@@ -23,7 +23,8 @@
  *
  * @packageDocumentation
  */
-export { startPantryStack, type PantryStack, type PantryStackOptions } from './pantry-stack.js';
+export { startPantryStack, type PantryStack, type PantryStackOptions, type WebEndpoints } from './pantry-stack.js';
+export { TestTokenIssuer, type TestTokenOptions, TEST_TOKEN_ISSUER, TEST_TOKEN_AUDIENCE } from './test-tokens.js';
 export {
   writeDevCertificates,
   type DevCertificates,
