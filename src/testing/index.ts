@@ -33,3 +33,4 @@ export {
 export { PROXIES, type ProxyKind, type ProxySpec } from './proxy-spec.js';
 export { envoyBinary, ENVOY_VERSION } from './envoy-binary.js';
 export { pantryServerBinary } from './server-binary.js';
+export * from './fake/index.js';
