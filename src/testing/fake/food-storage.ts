@@ -30,12 +30,24 @@ const KNOWN_CATEGORIES = 7;
 
 /** The update_mask paths and what each copies, in the order of the proto. */
 const WRITABLE: Record<string, (dst: Food, src: Food) => void> = {
-  name: (d, s) => void (d.name = s.name),
-  category: (d, s) => void (d.category = s.category),
-  quantity: (d, s) => void (d.quantity = s.quantity),
-  unit: (d, s) => void (d.unit = s.unit),
-  best_before: (d, s) => void (d.bestBefore = s.bestBefore),
-  location: (d, s) => void (d.location = s.location),
+  name: (d, s) => {
+    d.name = s.name;
+  },
+  category: (d, s) => {
+    d.category = s.category;
+  },
+  quantity: (d, s) => {
+    d.quantity = s.quantity;
+  },
+  unit: (d, s) => {
+    d.unit = s.unit;
+  },
+  best_before: (d, s) => {
+    d.bestBefore = s.bestBefore;
+  },
+  location: (d, s) => {
+    d.location = s.location;
+  },
 };
 const WRITABLE_LIST = Object.keys(WRITABLE).join(', ');
 
