@@ -1,0 +1,61 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { type CallOptions, PantryError } from '../../src/index.js';
+
+/**
+ * What a call came to, in a form two servers can be compared by: the response (timestamps as
+ * "set"/"unset", since the Go server has nanoseconds and the fake milliseconds) and the pantry-*
+ * headers, or the status code, the raw message, every detail decoded, and the pushback trailer.
+ */
+export type Outcome =
+  | { ok: unknown; headers: Record<string, string> }
+  | { code: string; message: string; details: { type: string; message: unknown }[]; pushback?: string };
+
+/** Runs `call` with options that capture the headers (and no retries), and returns its outcome. */
+export async function outcomeOf(call: (options: CallOptions) => Promise<unknown>): Promise<Outcome> {
+  let headers: Metadata | undefined;
+  try {
+    const ok = await call({ retry: false, onHeader: (h) => (headers = h) });
+    return { ok: plain(ok), headers: pantryHeaders(headers) };
+  } catch (err) {
+    return failureOf(err);
+  }
+}
+
+/** The outcome of a thrown error: a PantryError's status, details and pushback trailer. */
+export function failureOf(err: unknown): Outcome {
+  if (!PantryError.is(err)) throw err;
+  const pushback = err.metadata.get('grpc-retry-pushback-ms')[0];
+  return {
+    code: err.codeName,
+    message: err.details,
+    details: err.statusDetails.map((d) => ({ type: d.type, message: plain(d.message) })),
+    ...(pushback === undefined ? {} : { pushback: String(pushback) }),
+  };
+}
+
+/** Reads a stream to its end (or its failure), normalising each message. */
+export async function streamOutcome(stream: AsyncIterable<unknown>): Promise<{ messages: unknown[]; end: Outcome }> {
+  const messages: unknown[] = [];
+  try {
+    for await (const m of stream) messages.push(plain(m));
+    return { messages, end: { ok: 'end', headers: {} } };
+  } catch (err) {
+    return { messages, end: failureOf(err) };
+  }
+}
+
+function pantryHeaders(md: Metadata | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(md?.getMap() ?? {})) if (k.startsWith('pantry-')) out[k] = String(v);
+  return out;
+}
+
+/** A deep copy with Dates as "set" and Buffers as hex. */
+export function plain(value: unknown): unknown {
+  if (value instanceof Date) return 'set';
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value === undefined ? 'unset' : value;
+}
