@@ -73,8 +73,8 @@ export function watchExpiringFoods(store: FoodStore, now: () => Date) {
       for (;;) {
         if (changes.length === 0 && !ended()) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
-        if (signal.aborted) return;
         if (closing.aborted) throw fakeStatus(Code.UNAVAILABLE, 'server is shutting down; watch again');
+        if (signal.aborted) return;
         const f = changes.shift();
         if (f === undefined) continue;
         const current = today(now());
