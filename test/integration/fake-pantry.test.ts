@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code, createClient, ErrorInfo, PantryError, type PantryClient, RetryInfo } from '../../src/index.js';
 import { createFakePantry, detail, type FakePantry, fakeStatus } from '../../src/testing/index.js';
@@ -181,6 +183,52 @@ describe('createFakePantry', () => {
     );
     const err = await watched;
     expect(err).toMatchObject({ code: Code.UNAVAILABLE, details: 'server is shutting down; watch again' });
+  });
+
+  it('handlers see the call metadata and a signal that aborts when the client gives up; calls() records requests', async () => {
+    let aborted: Promise<unknown> | undefined;
+    const { fake, client } = await start({
+      handlers: {
+        hello: (req, ctx) => {
+          if (req.name !== 'wait') return { message: String(ctx.metadata.get('x-team')[0]) };
+          aborted = new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          return new Promise(() => {}); // never answers
+        },
+      },
+    });
+    expect(await client.hello.hello({ name: 'm' }, { metadata: { 'x-team': 'kitchen' } })).toEqual({
+      message: 'kitchen',
+    });
+    expect((await failure(client.hello.hello({ name: 'wait' }, { deadlineMs: 300, retry: false }))).code).toBe(
+      Code.DEADLINE_EXCEEDED,
+    );
+    await expect(aborted).resolves.toBeDefined();
+    expect(fake.calls('hello').map((c) => c.request)).toEqual([{ name: 'm' }, { name: 'wait' }]);
+    expect(fake.calls()[0]!.metadata.get('x-team')).toEqual(['kitchen']);
+  });
+
+  it('now sets the clock of timestamps and of the watch; close() removes the certificates it made', async () => {
+    const now = new Date('2030-06-01T12:00:00Z');
+    const { fake, client } = await start({ now: () => now });
+    const { food } = await client.foodStorage.addFood({ food: { name: 'x', bestBefore: '2030-06-04' } });
+    expect(food!.createdAt).toEqual(now);
+    const days: number[] = [];
+    for await (const m of client.foodStorage.watchExpiringFoods({ withinDays: 3 })) days.push(m.daysLeft);
+    expect(days).toEqual([3]);
+    expect(existsSync(join(fake.certDir, 'ca.crt'))).toBe(true);
+    client.close();
+    await fake.close();
+    expect(existsSync(fake.certDir)).toBe(false);
+  });
+
+  it('with faultInjection, pantry-fault-drop answers UNAVAILABLE without dropping the connection', async () => {
+    const { client } = await start({ faultInjection: true });
+    const err = await failure(client.hello.hello({}, { retry: false, metadata: { 'pantry-fault-drop': 'true' } }));
+    expect(err).toMatchObject({
+      code: Code.UNAVAILABLE,
+      details: 'pantry-fault-drop: this server cannot find the connection of the request to drop it',
+    });
+    expect(await client.hello.hello({})).toEqual({ message: 'Hello, world!' });
   });
 
   it('refuses a malformed fault script naming the option', async () => {
