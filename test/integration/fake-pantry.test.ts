@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Code, createClient, ErrorInfo, PantryError, type PantryClient, RetryInfo } from '../../src/index.js';
@@ -229,6 +230,43 @@ describe('createFakePantry', () => {
       details: 'pantry-fault-drop: this server cannot find the connection of the request to drop it',
     });
     expect(await client.hello.hello({})).toEqual({ message: 'Hello, world!' });
+  });
+
+  it('a write whose client gives up during a scripted delay is not applied, as on the Go server', async () => {
+    const { fake, client } = await start();
+    fake.fault('addFood', { delayMs: 1_000 });
+    const err = await failure(
+      client.foodStorage.addFood({ food: { name: 'late' } }, { deadlineMs: 200, retry: false }),
+    );
+    expect(err.code).toBe(Code.DEADLINE_EXCEEDED);
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // past the delay
+    expect(fake.foods()).toEqual([]);
+  });
+
+  it('refuses unknown options and methods, and names a missing certificate file', async () => {
+    const refused = (p: Promise<unknown>) => failure(p);
+    expect(await refused(createFakePantry({ port: 1 } as never))).toMatchObject({
+      code: Code.INVALID_ARGUMENT,
+      details: 'createFakePantry: unknown option "port"',
+    });
+    expect(await refused(createFakePantry({ handlers: { getFoods: async () => ({}) } as never }))).toMatchObject({
+      details: 'createFakePantry: handlers(): unknown method "getFoods"',
+      hint: expect.stringContaining('getFood, listFoods'),
+    });
+    const certs = await tempCerts();
+    try {
+      await rm(join(certs.dir, 'server.key'));
+      const missing = await refused(createFakePantry({ certDir: certs.dir }));
+      expect(missing).toMatchObject({ code: Code.FAILED_PRECONDITION });
+      expect(missing.details).toBe(`createFakePantry: cannot read server.key in certDir ${certs.dir}`);
+    } finally {
+      await certs.cleanup();
+    }
+    const { fake } = await start();
+    expect(() => fake.fault('getFoods' as never, { code: Code.UNAVAILABLE })).toThrow(
+      /fault\(\): unknown method "getFoods"/,
+    );
+    expect(() => fake.handle('nope' as never, (() => ({})) as never)).toThrow(/handle\(\): unknown method "nope"/);
   });
 
   it('refuses a malformed fault script naming the option', async () => {

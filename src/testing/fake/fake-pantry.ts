@@ -11,7 +11,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { Code } from '../../errors/code.js';
-import type { PantryError } from '../../errors/pantry-error.js';
+import { PantryError } from '../../errors/pantry-error.js';
 import { HelloServiceDefinition } from '../../generated/hello/v1/hello.js';
 import type { Food } from '../../generated/pantry/v1/food.js';
 import { FoodStorageServiceDefinition } from '../../generated/pantry/v1/food_storage_service.js';
@@ -121,13 +121,12 @@ export interface FakePantry extends AsyncDisposable {
  * await client.foodStorage.addFood({ food: { name: '保存水 2L', quantity: 6 } });
  */
 export async function createFakePantry(options: FakePantryOptions = {}): Promise<FakePantry> {
+  checkOptions(options);
   const now = options.now ?? (() => new Date());
   const made = options.certDir === undefined ? await mkdtemp(join(tmpdir(), 'pantry-fake-')) : undefined;
   try {
     const certDir = options.certDir ?? (await writeDevCertificates(join(made!, 'certs'))).dir;
-    const [ca, cert, key] = await Promise.all(
-      ['ca.crt', 'server.crt', 'server.key'].map((f) => readFile(join(certDir, f))),
-    );
+    const [ca, cert, key] = await Promise.all(['ca.crt', 'server.crt', 'server.key'].map((f) => certFile(certDir, f)));
     const credentials = ServerCredentials.createSsl(ca!, [{ cert_chain: cert!, private_key: key! }], true);
     const fake = new Fake(now, options.faultInjection ?? false, options.handlers ?? {});
     const server = new Server();
@@ -152,10 +151,12 @@ export async function createFakePantry(options: FakePantryOptions = {}): Promise
     return {
       address: `127.0.0.1:${port}`,
       certDir,
-      fault: (method, script) => fake.faults.script(method, script),
+      fault: (method, script) => fake.faults.script(knownMethod(method, 'fault'), script),
       handle: (method, handler) => {
+        knownMethod(method, 'handle');
         if (handler === undefined) delete fake.handlers[method];
-        else fake.handlers[method] = handler as never;
+        else if (typeof handler === 'function') fake.handlers[method] = handler as never;
+        else throw bad(`handle(${method}): the handler must be a function, got ${typeof handler}`);
       },
       calls: (method) => (method === undefined ? [...fake.received] : fake.received.filter((c) => c.method === method)),
       foods: () => fake.store.snapshot(),
@@ -165,6 +166,56 @@ export async function createFakePantry(options: FakePantryOptions = {}): Promise
   } catch (err) {
     if (made) await rm(made, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Every method of the fake, by its client name. */
+const METHODS: ReadonlySet<string> = new Set([
+  ...Object.keys(FoodStorageServiceDefinition.methods),
+  ...Object.keys(HelloServiceDefinition.methods),
+]);
+const OPTION_KEYS: ReadonlySet<string> = new Set(['handlers', 'certDir', 'now', 'faultInjection']);
+
+const bad = (details: string, hint?: string) => new PantryError({ code: Code.INVALID_ARGUMENT, details, hint });
+
+function knownMethod<M extends string>(method: M, caller: string): M {
+  if (!METHODS.has(method))
+    throw bad(`${caller}(): unknown method ${JSON.stringify(method)}`, `the methods: ${[...METHODS].join(', ')}`);
+  return method;
+}
+
+/** Refuses unknown options, handlers of unknown methods and values of the wrong type, naming them. */
+function checkOptions(options: FakePantryOptions): void {
+  if (options === null || typeof options !== 'object') throw bad('createFakePantry: options must be an object');
+  for (const key of Object.keys(options))
+    if (!OPTION_KEYS.has(key))
+      throw bad(`createFakePantry: unknown option "${key}"`, `known options: ${[...OPTION_KEYS].join(', ')}`);
+  const { handlers, certDir, now, faultInjection } = options;
+  if (certDir !== undefined && (typeof certDir !== 'string' || certDir === ''))
+    throw bad('createFakePantry: certDir must be a non-empty path');
+  if (now !== undefined && typeof now !== 'function')
+    throw bad('createFakePantry: now must be a function returning a Date');
+  if (faultInjection !== undefined && typeof faultInjection !== 'boolean')
+    throw bad('createFakePantry: faultInjection must be true or false');
+  if (handlers !== undefined && (handlers === null || typeof handlers !== 'object'))
+    throw bad('createFakePantry: handlers must be an object of functions by method name');
+  for (const [method, handler] of Object.entries(handlers ?? {})) {
+    knownMethod(method, 'createFakePantry: handlers');
+    if (typeof handler !== 'function') throw bad(`createFakePantry: handlers.${method} must be a function`);
+  }
+}
+
+/** A certificate file of `certDir`, or a PantryError naming the missing file. */
+async function certFile(certDir: string, name: string): Promise<Buffer> {
+  try {
+    return await readFile(join(certDir, name));
+  } catch (err) {
+    throw new PantryError({
+      code: Code.FAILED_PRECONDITION,
+      details: `createFakePantry: cannot read ${name} in certDir ${certDir}`,
+      hint: 'certDir needs ca.crt, server.crt and server.key for the fake and client.crt, client.key for the client; writeDevCertificates makes them',
+      cause: err,
+    });
   }
 }
 
@@ -246,6 +297,8 @@ class Fake {
     } catch (err) {
       return fail(asStatus(err));
     }
+    // As the Go server: a call whose client left during the delay is not run (nothing is applied).
+    if (cancelled.aborted) return fail(fakeStatus(Code.CANCELLED, 'the client cancelled the call'));
     if (fault?.status && !fault.after) return fail(fault.status, fault);
     let response: unknown;
     try {
@@ -271,6 +324,7 @@ class Fake {
     } catch (err) {
       return fail(asStatus(err));
     }
+    if (cancelled.aborted) return fail(fakeStatus(Code.CANCELLED, 'the client cancelled the call'));
     const cutAfter = fault?.streamAfter ?? -1;
     if (fault?.status && !fault.after && cutAfter < 0) return fail(fault.status, fault);
     const cutStatus = fault?.status ?? fakeStatus(Code.UNAVAILABLE, fault?.message ?? '');
