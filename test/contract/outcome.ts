@@ -8,7 +8,15 @@ import { type CallOptions, PantryError } from '../../src/index.js';
  */
 export type Outcome =
   | { ok: unknown; headers: Record<string, string> }
-  | { code: string; message: string; details: { type: string; message: unknown }[]; pushback?: string };
+  | {
+      code: string;
+      message: string;
+      details: { type: string; message: unknown }[];
+      pushback?: string;
+      /** pantry-* keys among the response headers and among the trailers of a failed call. */
+      headers?: Record<string, string>;
+      trailers?: Record<string, string>;
+    };
 
 /** Runs `call` with options that capture the headers (and no retries), and returns its outcome. */
 export async function outcomeOf(call: (options: CallOptions) => Promise<unknown>): Promise<Outcome> {
@@ -17,7 +25,9 @@ export async function outcomeOf(call: (options: CallOptions) => Promise<unknown>
     const ok = await call({ retry: false, onHeader: (h) => (headers = h) });
     return { ok: plain(ok), headers: pantryHeaders(headers) };
   } catch (err) {
-    return failureOf(err);
+    const failure = failureOf(err);
+    const sent = pantryHeaders(headers);
+    return Object.keys(sent).length === 0 ? failure : { ...failure, headers: sent };
   }
 }
 
@@ -25,11 +35,13 @@ export async function outcomeOf(call: (options: CallOptions) => Promise<unknown>
 export function failureOf(err: unknown): Outcome {
   if (!PantryError.is(err)) throw err;
   const pushback = err.metadata.get('grpc-retry-pushback-ms')[0];
+  const trailers = pantryHeaders(err.metadata);
   return {
     code: err.codeName,
     message: err.details,
     details: err.statusDetails.map((d) => ({ type: d.type, message: plain(d.message) })),
     ...(pushback === undefined ? {} : { pushback: String(pushback) }),
+    ...(Object.keys(trailers).length === 0 ? {} : { trailers }),
   };
 }
 
