@@ -1,90 +1,18 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  Metadata,
-  Server,
-  ServerCredentials,
-  type sendUnaryData,
-  type ServerUnaryCall,
-  type ServerWritableStream,
-  type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Code } from '../../errors/code.js';
 import { PantryError } from '../../errors/pantry-error.js';
 import { HelloServiceDefinition } from '../../generated/hello/v1/hello.js';
 import type { Food } from '../../generated/pantry/v1/food.js';
 import { FoodStorageServiceDefinition } from '../../generated/pantry/v1/food_storage_service.js';
 import { writeDevCertificates } from '../dev-certificates.js';
-import { type Fault, Faults, type FaultScript } from './faults.js';
-import { FoodStore } from './food-store.js';
-import { foodStorageService } from './food-storage.js';
+import type { FakeCall, FakeHandler, FakeMethod } from './fake-handlers.js';
+import { bad, checkOptions, type FakePantryOptions, knownMethod } from './fake-options.js';
+import { FakeServices } from './fake-services.js';
+import type { FaultScript } from './faults.js';
 import { type GenericService, grpcServiceOf } from './grpc-service.js';
-import type { HandlerContext } from './handler-context.js';
-import { helloService } from './hello.js';
-import { asStatus, fakeStatus, serverError } from './status.js';
-import { watchExpiringFoods } from './watch.js';
-
-type FoodMethods = (typeof FoodStorageServiceDefinition)['methods'];
-type HelloMethods = (typeof HelloServiceDefinition)['methods'];
-type Methods = FoodMethods & HelloMethods;
-
-/** A method of the fake, by its client name: `'addFood'`, `'getFood'`, …, `'watchExpiringFoods'`, `'hello'`. */
-export type FakeMethod = keyof Methods;
-/** The request type of a method, e.g. `FakeRequest<'getFood'>` is `GetFoodRequest`. */
-export type FakeRequest<M extends FakeMethod> = ReturnType<Methods[M]['requestType']['decode']>;
-/** The response type of a method (a stream's message type for the watch). */
-export type FakeResponse<M extends FakeMethod> = ReturnType<Methods[M]['responseType']['decode']>;
-/** What a handler may return: the response, fields left out meaning their defaults. */
-export type FakeResponseInput<M extends FakeMethod> = Parameters<Methods[M]['responseType']['fromPartial']>[0];
-
-/**
- * A handler of one method of the fake, replacing its own behaviour: a unary method returns its
- * response (or a promise of it), the watch an async iterable of messages. Throw a
- * {@link PantryError} (`fakeStatus(code, message, details)`) to answer with a status; `ctx.next`
- * is the fake's own behaviour.
- *
- * @example
- * const slowGet: FakeHandler<'getFood'> = async (req, ctx) => {
- *   await new Promise((r) => setTimeout(r, 100));
- *   return ctx.next(req);
- * };
- */
-export type FakeHandler<M extends FakeMethod> = Methods[M]['responseStream'] extends true
-  ? (
-      request: FakeRequest<M>,
-      ctx: HandlerContext<FakeRequest<M>, AsyncIterable<FakeResponse<M>>>,
-    ) => AsyncIterable<FakeResponseInput<M>>
-  : (
-      request: FakeRequest<M>,
-      ctx: HandlerContext<FakeRequest<M>, Promise<FakeResponse<M>>>,
-    ) => Promise<FakeResponseInput<M>> | FakeResponseInput<M>;
-
-/** Handlers by method; see {@link FakeHandler}. */
-export type FakeHandlers = { [M in FakeMethod]?: FakeHandler<M> };
-
-/** One call the fake received, for a test to assert on. */
-export interface FakeCall {
-  readonly method: FakeMethod;
-  readonly request: unknown;
-  readonly metadata: Metadata;
-}
-
-/** Options of {@link createFakePantry}; all optional. */
-export interface FakePantryOptions {
-  /** Handlers replacing the fake's own behaviour, e.g. `{ getFood: async (req, ctx) => … }`. */
-  handlers?: FakeHandlers;
-  /** A directory with `ca.crt`, `server.crt`, `server.key` (and the client's); default fresh dev certificates. */
-  certDir?: string;
-  /** The clock: timestamps and the watch's "today" (UTC). Default `() => new Date()`. */
-  now?: () => Date;
-  /**
-   * Also read the Go server's fault-injection metadata (`pantry-fault-code`, `-delay-ms`, `-times`
-   * with `-key`, `-after`, `-pushback-ms`, `-stream-after`), as `startPantryStack({ faultInjection: true })`
-   * does; `pantry-fault-drop` answers `UNAVAILABLE` without dropping the connection. Default false.
-   */
-  faultInjection?: boolean;
-}
 
 /** A running fake pantry; see {@link createFakePantry}. */
 export interface FakePantry extends AsyncDisposable {
@@ -128,7 +56,7 @@ export async function createFakePantry(options: FakePantryOptions = {}): Promise
     const certDir = options.certDir ?? (await writeDevCertificates(join(made!, 'certs'))).dir;
     const [ca, cert, key] = await Promise.all(['ca.crt', 'server.crt', 'server.key'].map((f) => certFile(certDir, f)));
     const credentials = ServerCredentials.createSsl(ca!, [{ cert_chain: cert!, private_key: key! }], true);
-    const fake = new Fake(now, options.faultInjection ?? false, options.handlers ?? {});
+    const fake = new FakeServices(now, options.faultInjection ?? false, options.handlers ?? {});
     const server = new Server();
     server.addService(grpcServiceOf(FoodStorageServiceDefinition as GenericService), fake.implementation('food'));
     server.addService(grpcServiceOf(HelloServiceDefinition as GenericService), fake.implementation('hello'));
@@ -169,42 +97,6 @@ export async function createFakePantry(options: FakePantryOptions = {}): Promise
   }
 }
 
-/** Every method of the fake, by its client name. */
-const METHODS: ReadonlySet<string> = new Set([
-  ...Object.keys(FoodStorageServiceDefinition.methods),
-  ...Object.keys(HelloServiceDefinition.methods),
-]);
-const OPTION_KEYS: ReadonlySet<string> = new Set(['handlers', 'certDir', 'now', 'faultInjection']);
-
-const bad = (details: string, hint?: string) => new PantryError({ code: Code.INVALID_ARGUMENT, details, hint });
-
-function knownMethod<M extends string>(method: M, caller: string): M {
-  if (!METHODS.has(method))
-    throw bad(`${caller}(): unknown method ${JSON.stringify(method)}`, `the methods: ${[...METHODS].join(', ')}`);
-  return method;
-}
-
-/** Refuses unknown options, handlers of unknown methods and values of the wrong type, naming them. */
-function checkOptions(options: FakePantryOptions): void {
-  if (options === null || typeof options !== 'object') throw bad('createFakePantry: options must be an object');
-  for (const key of Object.keys(options))
-    if (!OPTION_KEYS.has(key))
-      throw bad(`createFakePantry: unknown option "${key}"`, `known options: ${[...OPTION_KEYS].join(', ')}`);
-  const { handlers, certDir, now, faultInjection } = options;
-  if (certDir !== undefined && (typeof certDir !== 'string' || certDir === ''))
-    throw bad('createFakePantry: certDir must be a non-empty path');
-  if (now !== undefined && typeof now !== 'function')
-    throw bad('createFakePantry: now must be a function returning a Date');
-  if (faultInjection !== undefined && typeof faultInjection !== 'boolean')
-    throw bad('createFakePantry: faultInjection must be true or false');
-  if (handlers !== undefined && (handlers === null || typeof handlers !== 'object'))
-    throw bad('createFakePantry: handlers must be an object of functions by method name');
-  for (const [method, handler] of Object.entries(handlers ?? {})) {
-    knownMethod(method, 'createFakePantry: handlers');
-    if (typeof handler !== 'function') throw bad(`createFakePantry: handlers.${method} must be a function`);
-  }
-}
-
 /** A certificate file of `certDir`, or a PantryError naming the missing file. */
 async function certFile(certDir: string, name: string): Promise<Buffer> {
   try {
@@ -217,156 +109,4 @@ async function certFile(certDir: string, name: string): Promise<Buffer> {
       cause: err,
     });
   }
-}
-
-type UnaryImpl = (request: never, ctx: HandlerContext) => Promise<unknown>;
-type StreamImpl = (request: never, ctx: HandlerContext) => AsyncIterable<unknown>;
-
-/** The state of one fake and the grpc-js handlers over it. */
-class Fake {
-  readonly store: FoodStore;
-  readonly faults: Faults;
-  readonly received: FakeCall[] = [];
-  readonly closing = new AbortController();
-  private readonly own: Record<string, UnaryImpl | StreamImpl>;
-
-  constructor(
-    now: () => Date,
-    faultInjection: boolean,
-    readonly handlers: Record<string, unknown>,
-  ) {
-    this.store = new FoodStore(now);
-    this.faults = new Faults(faultInjection);
-    const watch = watchExpiringFoods(this.store, now);
-    this.own = {
-      ...foodStorageService(this.store),
-      ...helloService(),
-      watchExpiringFoods: (req: never, ctx: HandlerContext) => watch(req, ctx.signal, this.closing.signal),
-    } as Record<string, UnaryImpl | StreamImpl>;
-  }
-
-  /** The grpc-js implementation of one service. */
-  implementation(service: 'food' | 'hello'): UntypedServiceImplementation {
-    const methods = service === 'food' ? FoodStorageServiceDefinition.methods : HelloServiceDefinition.methods;
-    const impl: UntypedServiceImplementation = {};
-    for (const [name, m] of Object.entries(methods)) {
-      impl[name] = m.responseStream
-        ? (call: ServerWritableStream<unknown, unknown>) => void this.serveStream(name as FakeMethod, call)
-        : (call: ServerUnaryCall<unknown, unknown>, done: sendUnaryData<unknown>) =>
-            void this.serveUnary(name as FakeMethod, call, done);
-    }
-    return impl;
-  }
-
-  private context(
-    call: ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>,
-    method: FakeMethod,
-  ) {
-    const aborted = new AbortController();
-    call.on('cancelled', () => aborted.abort());
-    const headers = new Metadata();
-    const own = this.own[method] as (req: unknown, ctx: HandlerContext) => unknown;
-    const ctx: HandlerContext = {
-      metadata: call.metadata,
-      signal: AbortSignal.any([aborted.signal, this.closing.signal]),
-      setHeader: (key, value) => headers.set(key, value),
-      next: (req) => own(req, ctx),
-    };
-    const handler = (this.handlers[method] ?? own) as (req: unknown, ctx: HandlerContext) => unknown;
-    this.received.push({ method, request: call.request, metadata: call.metadata });
-    const sendHeaders = () => {
-      if (Object.keys(headers.getMap()).length > 0) call.sendMetadata(headers);
-    };
-    return { ctx, handler, sendHeaders, cancelled: aborted.signal };
-  }
-
-  private async serveUnary(
-    method: FakeMethod,
-    call: ServerUnaryCall<unknown, unknown>,
-    done: sendUnaryData<unknown>,
-  ): Promise<void> {
-    const { ctx, handler, sendHeaders, cancelled } = this.context(call, method);
-    const fail = (status: PantryError, fault?: Fault) => {
-      sendHeaders();
-      done(serverError(status, pushback(fault)));
-    };
-    let fault: Fault | undefined;
-    try {
-      fault = this.faults.take(method, call.metadata);
-      if (fault?.delayMs) await sleep(fault.delayMs, cancelled);
-    } catch (err) {
-      return fail(asStatus(err));
-    }
-    // As the Go server: a call whose client left during the delay is not run (nothing is applied).
-    if (cancelled.aborted) return fail(fakeStatus(Code.CANCELLED, 'the client cancelled the call'));
-    if (fault?.status && !fault.after) return fail(fault.status, fault);
-    let response: unknown;
-    try {
-      response = await handler(call.request, ctx);
-    } catch (err) {
-      if (!(fault?.status && fault.after)) return fail(asStatus(err));
-    }
-    if (fault?.status && fault.after) return fail(fault.status, fault);
-    sendHeaders();
-    done(null, response);
-  }
-
-  private async serveStream(method: FakeMethod, call: ServerWritableStream<unknown, unknown>): Promise<void> {
-    const { ctx, handler, sendHeaders, cancelled } = this.context(call, method);
-    const fail = (status: PantryError, fault?: Fault) => {
-      sendHeaders();
-      call.emit('error', serverError(status, pushback(fault)));
-    };
-    let fault: Fault | undefined;
-    try {
-      fault = this.faults.take(method, call.metadata);
-      if (fault?.delayMs) await sleep(fault.delayMs, cancelled);
-    } catch (err) {
-      return fail(asStatus(err));
-    }
-    if (cancelled.aborted) return fail(fakeStatus(Code.CANCELLED, 'the client cancelled the call'));
-    const cutAfter = fault?.streamAfter ?? -1;
-    if (fault?.status && !fault.after && cutAfter < 0) return fail(fault.status, fault);
-    const cutStatus = fault?.status ?? fakeStatus(Code.UNAVAILABLE, fault?.message ?? '');
-    let sent = 0;
-    try {
-      if (cutAfter !== 0) {
-        const messages = handler(call.request, ctx) as AsyncIterable<unknown>;
-        for await (const message of messages) {
-          if (cancelled.aborted) return;
-          if (sent === 0) sendHeaders();
-          if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
-          if (++sent === cutAfter) break;
-        }
-      }
-    } catch (err) {
-      if (cutAfter < 0 && !(fault?.status && fault.after)) return fail(asStatus(err));
-    }
-    if (cancelled.aborted) return;
-    if (cutAfter >= 0) return fail(cutStatus, fault);
-    if (fault?.status && fault.after) return fail(fault.status, fault);
-    sendHeaders();
-    call.end();
-  }
-}
-
-/** The trailer of gRFC A6 a fault asks for. */
-function pushback(fault: Fault | undefined): Metadata | undefined {
-  if (fault?.pushbackMs === undefined) return undefined;
-  const md = new Metadata();
-  md.set('grpc-retry-pushback-ms', fault.pushbackMs);
-  return md;
-}
-
-/** Waits `ms`, or until `signal` aborts (the call is over; nothing will be sent). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
 }

@@ -5,18 +5,17 @@
  * @example
  * import { createFakePantry, fakeStatus, detail } from '@pantry/client/testing';
  */
-export {
-  createFakePantry,
-  type FakeCall,
-  type FakeHandler,
-  type FakeHandlers,
-  type FakeMethod,
-  type FakePantry,
-  type FakePantryOptions,
-  type FakeRequest,
-  type FakeResponse,
-  type FakeResponseInput,
-} from './fake-pantry.js';
+export { createFakePantry, type FakePantry } from './fake-pantry.js';
+export type { FakePantryOptions } from './fake-options.js';
+export type {
+  FakeCall,
+  FakeHandler,
+  FakeHandlers,
+  FakeMethod,
+  FakeRequest,
+  FakeResponse,
+  FakeResponseInput,
+} from './fake-handlers.js';
 export type { FaultScript } from './faults.js';
 export type { HandlerContext } from './handler-context.js';
 export { detail, fakeStatus } from './status.js';
