@@ -4,7 +4,8 @@
  * in containers through testcontainers or as local processes, with dev certificates.
  *
  * `testing/` owns the harness: the stack (`pantry-stack.ts`), its runtimes (`runtime/`: the
- * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates. It
+ * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates, and
+ * the fake pantry for unit tests without a server (`fake/`: `createFakePantry()`). It
  * may import `tls/`, `errors/` and `client/` of the SDK (a Hello tells it when a restarted stack
  * serves again); the SDK never imports it (only `cli/`, lazily).
  *
@@ -20,6 +21,11 @@
  * const client = createClient(stack.address, stack.certDir);
  * await client.hello.hello({ name: 'test' });
  * client.close(); await stack.stop();
+ *
+ * @example
+ * import { createFakePantry } from '@pantry/client/testing';
+ * await using fake = await createFakePantry(); // in-process, no Go: for unit tests
+ * await using client = createClient(fake.address, fake.certDir);
  *
  * @packageDocumentation
  */
