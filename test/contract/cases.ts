@@ -448,4 +448,33 @@ export const CASES: ContractCase[] = [
       expect(key!.message).toMatch(/^pantry-fault-times needs pantry-fault-key/);
     },
   },
+  {
+    name: 'a page token continues after its food even when that food was deleted meanwhile',
+    run: async (c) => {
+      const first = await outcomeOf((o) => c.foodStorage.listFoods({ pageSize: 2 }, o));
+      const page = (first as { ok: { foods: { id: string }[]; nextPageToken: string } }).ok;
+      await c.foodStorage.deleteFood({ id: page.foods.at(-1)!.id });
+      return [
+        first,
+        await outcomeOf((o) => c.foodStorage.listFoods({ pageSize: 2, pageToken: page.nextPageToken }, o)),
+      ];
+    },
+    check: ([first, next]: { ok: { foods: { id: string }[] } }[]) => {
+      expect(first!.ok.foods.map((f) => f.id)).toEqual(['food-00000001', 'food-00000003']);
+      expect(next!.ok.foods.map((f) => f.id)).toEqual(['food-00000004', 'food-00000005']);
+    },
+  },
+  {
+    name: 'a name of 201 characters is refused, and 200 emoji (two UTF-16 units each) are not',
+    run: async (c) => [
+      await outcomeOf((o) => c.foodStorage.addFood({ food: { name: '米'.repeat(201) } }, o)),
+      await outcomeOf((o) =>
+        c.foodStorage.updateFood({ food: { id: 'food-00000001', name: '🍙'.repeat(200) }, updateMask: ['name'] }, o),
+      ),
+    ],
+    check: ([long, emoji]: Outcome[]) => {
+      expect(long).toMatchObject({ code: 'INVALID_ARGUMENT', message: 'food.name: must be 1 to 200 characters' });
+      expect(emoji).toMatchObject({ ok: { food: { name: '🍙'.repeat(200) } } });
+    },
+  },
 ];
