@@ -477,4 +477,54 @@ export const CASES: ContractCase[] = [
       expect(emoji).toMatchObject({ ok: { food: { name: '🍙'.repeat(200) } } });
     },
   },
+  {
+    name: 'dates are read as Go reads "2006-01-02": leap days, month ends, two-digit fields, no spaces',
+    run: async (c) => {
+      const dates = [
+        '2028-02-29',
+        '2027-02-29',
+        '2026-04-31',
+        '2026-04-30',
+        '0000-01-01',
+        '9999-12-31',
+        '2026-00-10',
+        '2026-13-01',
+        '2026-01-00',
+        '2026-01-32',
+        ' 2026-01-01',
+        '2026-01-01 ',
+        '２０２６-01-01',
+        '2026/01/01',
+        '+2026-01-1',
+      ];
+      const out: Record<string, string> = {};
+      for (const d of dates) {
+        const o = await outcomeOf((opts) => c.foodStorage.listFoods({ expiringBefore: d, pageSize: 1 }, opts));
+        out[d] = 'ok' in o ? 'ok' : o.message;
+      }
+      return out;
+    },
+    check: (out: Record<string, string>) => {
+      expect(out['2028-02-29']).toBe('ok');
+      expect(out['2027-02-29']).toBe('expiring_before: "2027-02-29" is not a YYYY-MM-DD date');
+      expect(out['2026-04-30']).toBe('ok');
+      expect(out['2026-04-31']).not.toBe('ok');
+    },
+  },
+  {
+    name: 'fault metadata: a write whose deadline passes during the delay is not applied',
+    run: async (c) => {
+      const before = (await c.foodStorage.listFoods({ pageSize: 1000 })).foods.length;
+      const late = await outcomeOf((o) =>
+        c.foodStorage.addFood(
+          { food: { name: '遅すぎた' } },
+          { ...o, deadlineMs: 200, ...fault({ 'pantry-fault-delay-ms': '800' }) },
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // past the delay
+      const after = (await c.foodStorage.listFoods({ pageSize: 1000 })).foods.length;
+      return { late: 'code' in late ? late.code : 'ok', added: after - before };
+    },
+    check: (o: { late: string; added: number }) => expect(o).toEqual({ late: 'DEADLINE_EXCEEDED', added: 0 }),
+  },
 ];
