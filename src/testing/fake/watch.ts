@@ -11,6 +11,8 @@ import { Violations } from './violations.js';
 
 const DEFAULT_WITHIN_DAYS = 30;
 const MAX_WITHIN_DAYS = 3650;
+/** How many changes a follower may fall behind before its stream is ended, as on the Go server. */
+const WATCH_BUFFER = 1024;
 
 /** The best-before dates up to `days` after today, past ones included. */
 class Window {
@@ -35,7 +37,8 @@ class Window {
  * `WatchExpiringFoods` as the Go server streams it (server/internal/service/watch.go): every
  * food within `within_days` (0 means 30) soonest first, then with `follow` each food added or
  * updated into the window until the client cancels; when the fake closes, a following stream
- * ends with `UNAVAILABLE` ("server is shutting down; watch again").
+ * ends with `UNAVAILABLE` ("server is shutting down; watch again"), and so does one that falls
+ * more than 1024 changes behind ("watch fell more than 1024 changes behind; watch again").
  *
  * @example
  * for await (const { food, daysLeft } of watchExpiringFoods(store, () => new Date())(req, signal, closing)) …
@@ -55,9 +58,14 @@ export function watchExpiringFoods(store: FoodStore, now: () => Date) {
     let window = new Window(now(), days);
     const changes: Food[] = [];
     let wake: (() => void) | undefined;
+    let lagged = false;
     const unsubscribe = req.follow
       ? store.subscribe((f) => {
-          changes.push(f);
+          if (lagged) return;
+          if (changes.length === WATCH_BUFFER) {
+            lagged = true; // the changes buffered so far are still sent, then the stream ends
+            unsubscribe?.();
+          } else changes.push(f);
           wake?.();
         })
       : undefined;
@@ -71,12 +79,16 @@ export function watchExpiringFoods(store: FoodStore, now: () => Date) {
       for (const f of first) yield window.response(f);
       if (!unsubscribe) return;
       for (;;) {
-        if (changes.length === 0 && !ended()) await new Promise<void>((resolve) => (wake = resolve));
+        if (changes.length === 0 && !lagged && !ended()) await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
         if (closing.aborted) throw fakeStatus(Code.UNAVAILABLE, 'server is shutting down; watch again');
         if (signal.aborted) return;
         const f = changes.shift();
-        if (f === undefined) continue;
+        if (f === undefined) {
+          if (lagged)
+            throw fakeStatus(Code.UNAVAILABLE, `watch fell more than ${WATCH_BUFFER} changes behind; watch again`);
+          continue;
+        }
         const current = today(now());
         if (current.getTime() !== window.today.getTime()) window = new Window(current, days);
         if (window.contains(f)) yield window.response(f);
