@@ -36,7 +36,11 @@ describe('the fake watch', () => {
   it('a follower that keeps up is never ended', async () => {
     const store = new FoodStore(now);
     const aborted = new AbortController();
-    const stream = watchExpiringFoods(store, now)({ withinDays: 0, follow: true }, aborted.signal, new AbortController().signal);
+    const stream = watchExpiringFoods(store, now)(
+      { withinDays: 0, follow: true },
+      aborted.signal,
+      new AbortController().signal,
+    );
     const next = stream.next(); // subscribes, then waits for a change
     await Promise.resolve();
     for (let i = 0; i < 2000; i++) {
