@@ -13,6 +13,7 @@ import { bad, checkOptions, type FakePantryOptions, knownMethod } from './fake-o
 import { FakeServices } from './fake-services.js';
 import type { FaultScript } from './faults.js';
 import { type GenericService, grpcServiceOf } from './grpc-service.js';
+import { healthService } from './health.js';
 
 /** A running fake pantry; see {@link createFakePantry}. */
 export interface FakePantry extends AsyncDisposable {
@@ -60,6 +61,11 @@ export async function createFakePantry(options: FakePantryOptions = {}): Promise
     const server = new Server();
     server.addService(grpcServiceOf(FoodStorageServiceDefinition as GenericService), fake.implementation('food'));
     server.addService(grpcServiceOf(HelloServiceDefinition as GenericService), fake.implementation('hello'));
+    const health = healthService(
+      [FoodStorageServiceDefinition.fullName, HelloServiceDefinition.fullName],
+      fake.closing.signal,
+    );
+    server.addService(health.definition, health.implementation);
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p))),
     );
