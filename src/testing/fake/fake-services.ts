@@ -82,8 +82,11 @@ export class FakeServices {
     };
     const handler = (this.handlers[method] ?? own) as (req: unknown, ctx: HandlerContext) => unknown;
     this.received.push({ method, request: call.request, metadata: call.metadata });
+    let headersSent = false;
     const sendHeaders = () => {
-      if (Object.keys(headers.getMap()).length > 0) call.sendMetadata(headers);
+      if (headersSent || Object.keys(headers.getMap()).length === 0) return;
+      headersSent = true;
+      call.sendMetadata(headers);
     };
     return { ctx, handler, sendHeaders, cancelled: aborted.signal };
   }
@@ -142,8 +145,8 @@ export class FakeServices {
         const messages = handler(call.request, ctx) as AsyncIterable<unknown>;
         for await (const message of messages) {
           if (cancelled.aborted) return;
-          if (sent === 0) sendHeaders();
-          if (!call.write(message)) await new Promise((resolve) => call.once('drain', resolve));
+          sendHeaders();
+          if (!call.write(message)) await drained(call, cancelled);
           if (++sent === cutAfter) break;
         }
       }
@@ -176,5 +179,18 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     }
+  });
+}
+
+/** Resolves when `call` can take more messages, or when the client has gone. */
+function drained(call: ServerWritableStream<unknown, unknown>, cancelled: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      cancelled.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    cancelled.addEventListener('abort', done, { once: true });
   });
 }
