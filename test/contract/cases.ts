@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { Category, type PantryClient } from '../../src/index.js';
-import { type Outcome, outcomeOf, streamOutcome } from './outcome.js';
+import { failedStreamOutcome, type Outcome, outcomeOf, streamOutcome } from './outcome.js';
 
 /**
  * One behaviour of the pantry, run against a server: it returns what it observed, which must be
@@ -338,7 +338,7 @@ export const CASES: ContractCase[] = [
     },
   },
   {
-    name: 'WatchExpiringFoods with follow sends foods added or updated into the window, not others',
+    name: 'WatchExpiringFoods with follow sends foods added, updated or consumed in the window; not others, not deletions',
     run: async (c) => {
       const controller = new AbortController();
       const seen: unknown[] = [];
@@ -357,7 +357,12 @@ export const CASES: ContractCase[] = [
               food: { id: 'food-00000005', bestBefore: day(1) },
               updateMask: ['best_before'],
             });
-          if (n === 5) break;
+          if (n === 5) {
+            // A deletion is not sent; a consumption is (the food changed, still in the window).
+            await c.foodStorage.deleteFood({ id: 'food-00000006' });
+            await c.foodStorage.consumeFood({ id: 'food-00000004', quantity: 1 });
+          }
+          if (n === 6) break;
         }
       } finally {
         controller.abort();
@@ -371,6 +376,7 @@ export const CASES: ContractCase[] = [
         ['保存水 2L', 10],
         ['近い', 2],
         ['アルファ米', 1],
+        ['レトルトカレー', 5],
       ]),
   },
   {
@@ -414,12 +420,15 @@ export const CASES: ContractCase[] = [
       const calls: unknown[] = [];
       for (let i = 0; i < 3; i++)
         calls.push(await outcomeOf((o) => c.hello.hello({ name: 'n' }, { ...o, ...firstTwo })));
+      const all = (await streamOutcome(c.foodStorage.watchExpiringFoods({}, { retry: false }))).messages;
       calls.push(
-        await streamOutcome(
+        await failedStreamOutcome(
           c.foodStorage.watchExpiringFoods(
             {},
             { retry: false, ...fault({ 'pantry-fault-stream-after': '2', 'pantry-fault-code': 'ABORTED' }) },
           ),
+          all,
+          2,
         ),
       );
       calls.push(await outcomeOf((o) => c.hello.hello({}, { ...o, ...fault({ 'pantry-fault-code': 'SOMETIMES' }) })));
@@ -434,12 +443,12 @@ export const CASES: ContractCase[] = [
     check: ([a, b, c, cut, code, delay, key]: {
       code?: string;
       ok?: unknown;
-      messages?: unknown[];
+      prefix?: boolean;
       end?: Outcome;
       message?: string;
     }[]) => {
       expect([a!.code, b!.code, c!.ok]).toEqual(['UNAVAILABLE', 'UNAVAILABLE', { message: 'Hello, n!' }]);
-      expect(cut!.messages).toHaveLength(2);
+      expect(cut!.prefix).toBe(true);
       expect(cut!.end).toMatchObject({ code: 'ABORTED', message: 'injected fault' });
       expect(code!.message).toBe(
         'pantry-fault-code: "SOMETIMES" is not a gRPC status code name or number, e.g. UNAVAILABLE or 14',
@@ -526,5 +535,29 @@ export const CASES: ContractCase[] = [
       return { late: 'code' in late ? late.code : 'ok', added: after - before };
     },
     check: (o: { late: string; added: number }) => expect(o).toEqual({ late: 'DEADLINE_EXCEEDED', added: 0 }),
+  },
+  {
+    name: 'fault metadata: after=true ends the watch with the status after its messages; a numeric code with a message',
+    run: async (c) => [
+      await failedStreamOutcome(
+        c.foodStorage.watchExpiringFoods(
+          { withinDays: 7 },
+          {
+            retry: false,
+            ...fault({ 'pantry-fault-code': '8', 'pantry-fault-after': '1', 'pantry-fault-message': 'later' }),
+          },
+        ),
+        (await streamOutcome(c.foodStorage.watchExpiringFoods({ withinDays: 7 }, { retry: false }))).messages,
+        Number.POSITIVE_INFINITY,
+      ),
+      await outcomeOf((o) =>
+        c.hello.hello({}, { ...o, ...fault({ 'pantry-fault-code': '7', 'pantry-fault-message': 'not today' }) }),
+      ),
+    ],
+    check: ([watched, denied]: [{ prefix: boolean; end: Outcome }, Outcome]) => {
+      expect(watched.prefix).toBe(true);
+      expect(watched.end).toMatchObject({ code: 'RESOURCE_EXHAUSTED', message: 'later' });
+      expect(denied).toMatchObject({ code: 'PERMISSION_DENIED', message: 'not today' });
+    },
   },
 ];

@@ -71,3 +71,20 @@ export function plain(value: unknown): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value === undefined ? 'unset' : value;
 }
+
+/**
+ * A stream that ends with an error, as far as it is deterministic: grpc-js reports a non-OK
+ * status as soon as it arrives and drops messages that came in the same read but were not yet
+ * delivered, so how many messages precede the error varies from run to run (against either
+ * server). What holds is the end status and that the messages are the first of `expected`, at
+ * most `max` of them.
+ */
+export async function failedStreamOutcome(
+  stream: AsyncIterable<unknown>,
+  expected: readonly unknown[],
+  max: number,
+): Promise<{ end: Outcome; prefix: boolean }> {
+  const { messages, end } = await streamOutcome(stream);
+  const prefix = messages.length <= max && messages.every((m, i) => JSON.stringify(m) === JSON.stringify(expected[i]));
+  return { end, prefix };
+}
