@@ -1,5 +1,5 @@
 import { Metadata, type ServerErrorResponse } from '@grpc/grpc-js';
-import type { Code } from '../../errors/code.js';
+import { Code } from '../../errors/code.js';
 import { PantryError } from '../../errors/pantry-error.js';
 import { detailTypeName, type StatusDetail } from '../../errors/status-details.js';
 import { Status } from '../../generated/google/rpc/status.js';
@@ -22,7 +22,7 @@ export function detail<T>(
   const type = typeName ?? detailTypeName(codec as never);
   if (type === undefined)
     throw new PantryError({
-      code: 3,
+      code: Code.INVALID_ARGUMENT,
       details: 'detail(): the codec is not a google.rpc error detail type; pass its full name as typeName',
     });
   const value = codec.encode(codec.fromPartial(message as never)).finish();
@@ -72,5 +72,5 @@ export function serverError(status: PantryError, trailers?: Metadata): ServerErr
  */
 export function asStatus(thrown: unknown): PantryError {
   if (PantryError.is(thrown)) return thrown;
-  return fakeStatus(2, thrown instanceof Error ? thrown.message : String(thrown));
+  return fakeStatus(Code.UNKNOWN, thrown instanceof Error ? thrown.message : String(thrown));
 }
