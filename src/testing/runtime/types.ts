@@ -14,6 +14,8 @@ export interface RuntimeStack {
   address: string;
   serverAddress: string;
   proxyAdmin?: string;
+  /** `host:port` of Envoy's browser (JWT) listener; process runtime with Envoy only. */
+  browserAddress?: string;
   logs(): string;
   /** Kills a part at once (SIGKILL, like a crash). */
   kill(part: 'server' | 'proxy'): Promise<void>;
@@ -34,4 +36,6 @@ export interface RuntimeRequest {
   /** A directory for the server's data file when the store persists. */
   dataDir?: string;
   serverArgs: string[];
+  /** CORS settings for browser tests (`startPantryStack({ web: true })`): allowed origins (a regex) and extra request headers. */
+  cors?: { origins: string; headers: readonly string[] };
 }
