@@ -20,6 +20,8 @@ type options struct {
 	logRequests    bool
 	shutdownGrace  time.Duration
 	dataFile       string
+	db             string
+	replicaID      string
 }
 
 // usageError is a mistake in the command line; main exits with status 2.
@@ -38,6 +40,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.faultInjection, "fault-injection", false, "obey the pantry-fault-* request metadata (for client tests only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request to stderr, not only the failed ones")
 	fs.StringVar(&o.dataFile, "data-file", "", "keep the stock in this `file` too, replayed on start and appended to on every change, so it survives restarts and kills; empty keeps it in memory only")
+	fs.StringVar(&o.db, "db", "", "keep the stock in a database that replicas share: `sqlite:FILE` (created if missing) or a postgres:// URL; replaces -data-file")
+	fs.StringVar(&o.replicaID, "replica-id", "", "send this `id` in the pantry-replica response header of every call, to tell replicas apart")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -47,6 +51,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if fs.NArg() > 0 {
 		return o, usageError{fmt.Sprintf("unexpected argument %q; all settings are flags", fs.Arg(0))}
+	}
+	if o.db != "" && o.dataFile != "" {
+		return o, usageError{"-db and -data-file exclude each other: -db sqlite:FILE succeeds the data file"}
 	}
 	if o.shutdownGrace < 0 {
 		return o, usageError{"-shutdown-grace must not be negative"}

@@ -28,8 +28,12 @@ import (
 // Config configures a Server; the zero value serves plaintext without fault
 // injection, logging failed requests to stderr.
 type Config struct {
-	// Store holds the stock; nil means a new empty store.
-	Store *store.Store
+	// Store holds the stock; nil means a new empty memory store.
+	Store store.Backend
+	// ReplicaID, when set, is sent to every call as the response header
+	// pantry-replica, so that a client (or a test) sees which replica of
+	// several answered.
+	ReplicaID string
 	// Now is the clock of the services; nil means time.Now.
 	Now func() time.Time
 	// TLS, when set, serves TLS with this configuration instead of plaintext
@@ -64,6 +68,10 @@ func New(cfg Config) *Server {
 	logger := reqlog.New(cfg.Log, cfg.LogRequests)
 	unary := []grpc.UnaryServerInterceptor{logger.Unary()}
 	stream := []grpc.StreamServerInterceptor{logger.Stream()}
+	if cfg.ReplicaID != "" {
+		u, st := replicaHeader(cfg.ReplicaID)
+		unary, stream = append(unary, u), append(stream, st)
+	}
 	if cfg.FaultInjection {
 		s.conns = dropconn.NewTracker()
 		in := fault.New(s.conns)

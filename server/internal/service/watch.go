@@ -42,10 +42,16 @@ func (s *FoodStorage) WatchExpiringFoods(req *pantryv1.WatchExpiringFoodsRequest
 		sub   *store.Subscription
 	)
 	if req.GetFollow() {
-		foods, sub = s.store.Subscribe(watchBuffer, w.contains)
+		var err error
+		if foods, sub, err = s.store.Subscribe(watchBuffer, w.contains); err != nil {
+			return toStatus(err)
+		}
 		defer sub.Close()
 	} else {
-		foods = s.store.Snapshot(w.contains)
+		var err error
+		if foods, err = s.store.Snapshot(w.contains); err != nil {
+			return toStatus(err)
+		}
 	}
 	slices.SortFunc(foods, func(a, b store.Food) int {
 		return cmp.Or(cmp.Compare(a.BestBefore, b.BestBefore), cmp.Compare(a.ID, b.ID))
