@@ -268,4 +268,3 @@ func TestOpenDBRefusesUnknownSchemes(t *testing.T) {
 		t.Fatalf("OpenDB with a password: %v; want an error without the password", err)
 	}
 }
-
