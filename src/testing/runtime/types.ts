@@ -9,11 +9,29 @@
  */
 import type { ProxyKind } from '../proxy-spec.js';
 
+/** One replica or one proxy of a stack with several (`startReplicaStack`). */
+export interface RuntimePart {
+  /** `host:port` it listens on. */
+  address: string;
+  /** Envoy's admin address (proxies only). */
+  admin?: string;
+  logs(): string;
+  /** SIGKILL, like a crash. */
+  kill(): Promise<void>;
+  /** Stops it the way an operator does: a replica gets SIGTERM; an Envoy drains first, then SIGTERM. */
+  stop(): Promise<void>;
+  /** Starts it again on the same address; resolves once every Envoy sees it healthy (replicas) or it listens. */
+  start(): Promise<void>;
+}
+
 /** What a runtime starts; the stack adds certificates, the TLS probe and clean-up. */
 export interface RuntimeStack {
   address: string;
   serverAddress: string;
   proxyAdmin?: string;
+  /** Replicas and proxies, with `replicas`/`proxies` requested (process runtime). */
+  replicas?: RuntimePart[];
+  proxies?: RuntimePart[];
   logs(): string;
   /** Kills a part at once (SIGKILL, like a crash). */
   kill(part: 'server' | 'proxy'): Promise<void>;
@@ -34,4 +52,7 @@ export interface RuntimeRequest {
   /** A directory for the server's data file when the store persists. */
   dataDir?: string;
   serverArgs: string[];
+  /** Go replicas sharing one SQLite database, and Envoys in front of all of them; 1 each by default. */
+  replicas?: number;
+  proxies?: number;
 }
