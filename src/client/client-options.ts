@@ -22,6 +22,14 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
   address?: string;
   /** TLS name to send and check instead of the address's host (for IP targets). Default: env `PANTRY_SERVER_NAME`. */
   serverName?: string;
+  /**
+   * How calls spread over the addresses of the target. `'pick_first'` (grpc-js's default): one
+   * connection to the first address that answers. `'round_robin'`: a connection to every address,
+   * calls in turn over the ready ones, for a multi-address target (`ipv4:10.0.0.7:8443,10.0.0.8:8443`
+   * or `dns:///pantry-envoy.pantry.svc.cluster.local:8443`, resolved again when a connection is
+   * lost, at most once a second). Default `'pick_first'`.
+   */
+  loadBalancing?: 'pick_first' | 'round_robin';
   /** Speak plaintext HTTP/2, e.g. to a server's own port inside a pod. Default false; never implied. */
   insecure?: boolean;
   /** Default deadline of unary calls in ms, retries included. Default: env `PANTRY_DEADLINE_MS`, else 10 000. */
@@ -58,6 +66,7 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
 const KEYS = {
   address: true,
   serverName: true,
+  loadBalancing: true,
   insecure: true,
   deadlineMs: true,
   streamDeadlineMs: true,

@@ -15,7 +15,8 @@ import { resolveMethodDeadlines } from '../pipeline/deadline.js';
 import type { Interceptor } from '../pipeline/interceptor.js';
 import { DEFAULT_RETRY, resolveRetryPolicy, type RetryPolicy } from '../retry/policy.js';
 import { RetryThrottle } from '../retry/throttle.js';
-import { parseAddress, type Address } from '../tls/address.js';
+import type { Address } from '../tls/address.js';
+import { parseTarget } from '../tls/target.js';
 import type { PemInput } from '../tls/material.js';
 import { CLIENT_OPTION_KEYS, type ClientOptions } from './client-options.js';
 
@@ -39,6 +40,7 @@ export type ConfigSource = `option ${string}` | `env ${string}` | 'default';
 export interface ClientConfig {
   readonly address: Address;
   readonly serverName: string | undefined;
+  readonly loadBalancing: 'pick_first' | 'round_robin';
   readonly insecure: boolean;
   readonly deadlineMs: number;
   readonly streamDeadlineMs: number;
@@ -104,7 +106,7 @@ export function resolveConfig(
       'no address given',
       'pass createClient("host:port", certDir) or set PANTRY_ADDRESS',
     );
-  const address = parseAddress(rawAddress, addressFrom);
+  const address = parseTarget(rawAddress, addressFrom);
   const [serverName, serverNameFrom] = pick(o.serverName, 'serverName', env, 'PANTRY_SERVER_NAME');
   if (serverName !== undefined && (typeof serverName !== 'string' || !/^[A-Za-z0-9.-]+$/.test(serverName))) {
     throw configError(
@@ -134,6 +136,11 @@ export function resolveConfig(
       Code.INVALID_ARGUMENT,
       'option redactKeys must be an array of non-empty strings (metadata key parts to redact in trace lines)',
     );
+  if (o.loadBalancing !== undefined && o.loadBalancing !== 'pick_first' && o.loadBalancing !== 'round_robin')
+    throw configError(
+      Code.INVALID_ARGUMENT,
+      `option loadBalancing must be 'pick_first' or 'round_robin', got ${JSON.stringify(o.loadBalancing)}`,
+    );
   if (o.insecure !== undefined && typeof o.insecure !== 'boolean')
     throw configError(
       Code.INVALID_ARGUMENT,
@@ -154,6 +161,7 @@ export function resolveConfig(
   return Object.freeze({
     address: Object.freeze(address),
     serverName,
+    loadBalancing: o.loadBalancing ?? 'pick_first',
     insecure: o.insecure === true,
     deadlineMs: optionDeadline ?? envDeadline ?? 10_000,
     streamDeadlineMs: streamDeadlineMs ?? Infinity,

@@ -49,6 +49,8 @@ export interface PantryStackOptions {
 export interface StackPart {
   /** `host:port` it listens on (a replica: plaintext HTTP/2 behind the proxies; a proxy: mutual TLS). */
   readonly address: string;
+  /** Envoy's admin address (`/stats`, `/clusters`) on loopback; proxies only. */
+  readonly admin?: string;
   /** Its output so far. */
   logs(): string;
   /** SIGKILL (a crash); `start()` brings it back on the same address. */
@@ -184,6 +186,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     const started = parts;
     const stackPart = (p: RuntimePart): StackPart => ({
       address: p.address,
+      admin: p.admin,
       logs: () => p.logs(),
       kill: () => p.kill(),
       start: () => p.start(),
@@ -205,7 +208,9 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       proxies: proxyParts,
       async rollingRestart() {
         if (!replicaParts.length)
-          throw new Error('rollingRestart: start the stack with replicas (and proxies), e.g. { replicas: 3, proxies: 2 }');
+          throw new Error(
+            'rollingRestart: start the stack with replicas (and proxies), e.g. { replicas: 3, proxies: 2 }',
+          );
         for (const p of [...replicaParts, ...proxyParts]) await p.restart();
       },
       stopServer: () => started.kill('server'),

@@ -10,6 +10,13 @@ export interface Address {
   target: string;
   /** True when the host is an IP address, not a name. */
   isIp: boolean;
+  /**
+   * A multi-address target (see `parseTarget`): `ipv4` for a list of IPv4 addresses, `dns` for a
+   * name resolved locally to all its addresses. Then `host` and `port` are the first endpoint's.
+   */
+  scheme?: 'ipv4' | 'dns';
+  /** The `ipv4:` list's endpoints, or the `dns:///` name's one. */
+  endpoints?: readonly Address[];
 }
 
 const HOST =

@@ -17,9 +17,13 @@ import { Client, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc
 export function createChannel(
   target: string,
   credentials: ChannelCredentials,
-  options: { serverName?: string; channelOptions?: Readonly<Partial<ChannelOptions>> } = {},
+  options: {
+    serverName?: string;
+    loadBalancing?: 'pick_first' | 'round_robin';
+    channelOptions?: Readonly<Partial<ChannelOptions>>;
+  } = {},
 ): Client {
-  const { serverName, channelOptions } = options;
+  const { serverName, channelOptions, loadBalancing } = options;
   return new Client(target, credentials, {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
     'grpc.service_config_disable_resolution': 1,
@@ -33,6 +37,15 @@ export function createChannel(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
+    // round_robin: a subchannel per resolved address, calls in turn over the READY ones. A lost
+    // connection makes grpc-js resolve the name again; the DNS resolver waits at least this long
+    // between resolutions (grpc-js's default is 30 s: new pods stay unseen that long).
+    ...(loadBalancing === 'round_robin'
+      ? {
+          'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+          'grpc.dns_min_time_between_resolutions_ms': 1_000,
+        }
+      : {}),
     ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...channelOptions,
     // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a

@@ -75,7 +75,14 @@ export async function startReplicaStack(req: RuntimeRequest): Promise<RuntimeSta
       }),
     );
     // Every replica healthy in every Envoy before the stack is handed out.
-    await Promise.all(upstreams.map((u) => healthyEverywhere(u, proxies.map((p) => p.endpoints.admin))));
+    await Promise.all(
+      upstreams.map((u) =>
+        healthyEverywhere(
+          u,
+          proxies.map((p) => p.endpoints.admin),
+        ),
+      ),
+    );
 
     const admins = proxies.map((p) => p.endpoints.admin);
     const replicaParts: RuntimePart[] = servers.map((s, i) => ({
