@@ -4,7 +4,7 @@
  * replica shutting down answers NOT_SERVING and stops getting new calls), ejects one that fails
  * repeatedly (outlier detection), and the route retries a call on another replica when the
  * connection failed or the stream was refused — cases where the replica never saw the request, so
- * writes are safe to retry too.
+ * writes are safe to retry too (up to 1 000 such retries in flight, not Envoy's default 3).
  *
  * @example
  * const yaml = withReplicas(rendered, ['127.0.0.2:9090', '127.0.0.3:9090', '127.0.0.4:9090']);
@@ -36,6 +36,11 @@ export function withReplicas(config: string, upstreams: readonly string[]): stri
     '      interval: 1s',
     '      base_ejection_time: 2s',
     '      max_ejection_percent: 50',
+    // Envoy allows 3 retries in flight per cluster by default: a burst of calls to a replica that
+    // just died would overflow that and fail instead of moving to another replica.
+    '    circuit_breakers:',
+    '      thresholds:',
+    '      - max_retries: 1000',
   ].join('\n');
   const retry = [
     '                  retry_policy:',
@@ -50,6 +55,8 @@ export function withReplicas(config: string, upstreams: readonly string[]): stri
   const steps: Array<[RegExp, (m: string) => string]> = [
     [/ {6}- lb_endpoints:\n[\s\S]*?port_value: \d+\n?/, () => `      - lb_endpoints:\n${endpoints}\n`],
     [/^ {4}lb_policy: ROUND_ROBIN\n/m, (m) => `${m}${health}\n`],
+    // IP addresses: nothing to resolve (STRICT_DNS would re-resolve each one every second).
+    [/^ {4}type: STRICT_DNS\n/m, () => '    type: STATIC\n'],
     [/^ {18}timeout: 0s\n/m, (m) => `${m}${retry}\n`],
   ];
   let out = config;

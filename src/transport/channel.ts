@@ -20,10 +20,12 @@ export function createChannel(
   options: {
     serverName?: string;
     loadBalancing?: 'pick_first' | 'round_robin';
+    /** With round_robin: the policy entry to use instead of `{ round_robin: {} }` (see `tracedRoundRobin`). */
+    loadBalancingConfig?: object;
     channelOptions?: Readonly<Partial<ChannelOptions>>;
   } = {},
 ): Client {
-  const { serverName, channelOptions, loadBalancing } = options;
+  const { serverName, channelOptions, loadBalancing, loadBalancingConfig } = options;
   return new Client(target, credentials, {
     // Retries are ours (p-retry, throttled); never let a DNS-provided service config add grpc-js's on top.
     'grpc.service_config_disable_resolution': 1,
@@ -42,7 +44,7 @@ export function createChannel(
     // between resolutions (grpc-js's default is 30 s: new pods stay unseen that long).
     ...(loadBalancing === 'round_robin'
       ? {
-          'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+          'grpc.service_config': JSON.stringify({ loadBalancingConfig: [loadBalancingConfig ?? { round_robin: {} }] }),
           'grpc.dns_min_time_between_resolutions_ms': 1_000,
         }
       : {}),

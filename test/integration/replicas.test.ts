@@ -47,7 +47,10 @@ describe('replicas behind several Envoys', { timeout: 60_000 }, () => {
       perProxy.every((n) => n >= 20),
       `requests per Envoy: ${perProxy}`,
     ).toBe(true);
+    // Each Envoy takes the replicas in turn (from its own starting point): 60 calls, 20 ± 2 per replica.
     expect(Object.keys(counter.counts).sort()).toEqual(['r1', 'r2', 'r3']);
+    for (const n of Object.values(counter.counts))
+      expect(Math.abs(n - 20), JSON.stringify(counter.counts)).toBeLessThanOrEqual(2);
   });
 
   it('a write retried through the other Envoy and replica is answered from the shared database', async () => {
@@ -81,6 +84,34 @@ describe('replicas behind several Envoys', { timeout: 60_000 }, () => {
     for (let i = 0; i < 30 && !back.counts.r2; i++)
       await client.foodStorage.listFoods({ pageSize: 1 }, { onHeader: back.onHeader });
     expect(back.counts.r2).toBeGreaterThan(0);
+  });
+
+  it('traces every backend connection, asks for re-resolution when one is lost, and rides out a killed Envoy', async () => {
+    const lines: string[] = [];
+    const logger = { debug: (l: string) => void lines.push(l), info() {}, warn() {}, error() {} };
+    await using client = createClient(`ipv4:${stack.addresses.join(',')}`, stack.certDir, {
+      loadBalancing: 'round_robin',
+      trace: 'connection',
+      logger,
+    });
+    for (let i = 0; i < 4; i++) await client.hello.hello({});
+    const [a, b] = stack.addresses;
+    expect(lines.join('\n')).toContain(`resolved ${a}, ${b}`);
+    for (const addr of [a, b]) expect(lines.join('\n')).toContain(`backend ${addr} CONNECTING -> READY`);
+    await stack.proxies[1].kill();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => client.foodStorage.listFoods({ pageSize: 1 })),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(lines.some((l) => l.includes(`backend ${b} READY -> `))).toBe(true);
+    expect(lines.some((l) => l.includes('a backend connection was lost: resolving the target again'))).toBe(true);
+    await stack.proxies[1].start();
+    const readyAgain = () => lines.filter((l) => l.includes(`backend ${b}`) && l.endsWith('-> READY')).length;
+    for (let i = 0; i < 100 && readyAgain() < 2; i++) {
+      await client.hello.hello({});
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(readyAgain()).toBeGreaterThanOrEqual(2);
   });
 
   it('rollingRestart() restarts every replica and every Envoy, each serving again', async () => {
