@@ -251,10 +251,8 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     expect(lost).toBe(0);
     expect(storedSet.size).toBe(acked.size);
     expect(result.outcomes.some((o) => o.ok && o.startedAt > rolledAt)).toBe(true);
-    // ±15% over the full run's 2 000 calls before the rollout; CI's 300 are a small sample.
-    expect(steady.worst, `calls per replica before the rollout: ${steady.values}`).toBeLessThanOrEqual(
-      FULL ? 0.15 : 0.3,
-    );
+    // Each Envoy takes the replicas in turn, so ±15% holds also for CI's 300 calls before the rollout.
+    expect(steady.worst, `calls per replica before the rollout: ${steady.values}`).toBeLessThanOrEqual(0.15);
     expect((s.logs().match(/pantry-server: shutting down/g) ?? []).length).toBe(3);
   });
 
