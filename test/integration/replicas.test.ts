@@ -127,3 +127,20 @@ describe('replicas behind several Envoys', { timeout: 60_000 }, () => {
     expect((await client.hello.hello({ name: 'after' })).message).toBe('Hello, after!');
   });
 });
+
+describe('a dns:/// target', { timeout: 60_000 }, () => {
+  it('is resolved by the client and balanced with round_robin, the name checked against the certificate', async () => {
+    await using single = await startPantryStack({ runtime: 'process' });
+    const port = single.address.split(':')[1];
+    const lines: string[] = [];
+    const logger = { debug: (l: string) => void lines.push(l), info() {}, warn() {}, error() {} };
+    await using client = createClient(`dns:///localhost:${port}`, single.certDir, {
+      loadBalancing: 'round_robin',
+      trace: 'connection',
+      logger,
+    });
+    expect((await client.hello.hello({ name: 'dns' })).message).toBe('Hello, dns!');
+    expect(lines.join('\n')).toContain(`resolved 127.0.0.1:${port}`);
+    expect(lines.join('\n')).toContain(`backend 127.0.0.1:${port} CONNECTING -> READY`);
+  });
+});
