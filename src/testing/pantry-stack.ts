@@ -45,7 +45,13 @@ export interface PantryStackOptions {
   proxies?: number;
 }
 
-/** One replica or one proxy of a stack. */
+/**
+ * One replica or one proxy of a stack.
+ *
+ * @example
+ * await stack.replicas[0].kill(); await stack.replicas[0].start();
+ * await stack.proxies[1].restart();
+ */
 export interface StackPart {
   /** `host:port` it listens on (a replica: plaintext HTTP/2 behind the proxies; a proxy: mutual TLS). */
   readonly address: string;

@@ -6,7 +6,12 @@ import {
   type experimental as Experimental,
 } from '@grpc/grpc-js';
 
-/** The grpc-js load-balancing policy name: `round_robin` with every backend's connection traced. */
+/**
+ * The grpc-js load-balancing policy name: `round_robin` with every backend's connection traced.
+ *
+ * @example
+ * JSON.stringify({ loadBalancingConfig: [{ [TRACED_ROUND_ROBIN]: { id: 'c1' } }] })
+ */
 export const TRACED_ROUND_ROBIN = 'pantry_traced_round_robin';
 
 type Trace = (message: string) => void;

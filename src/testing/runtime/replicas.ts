@@ -10,9 +10,19 @@ import { pantryServerBinary } from '../server-binary.js';
 
 const SERVING = /pantry-server serving on (\S+)/;
 
-/** Loopback address of replica `i` (0-based): 127.0.0.2, 127.0.0.3, … */
+/**
+ * Loopback address of replica `i` (0-based): 127.0.0.2, 127.0.0.3, …
+ *
+ * @example
+ * replicaHost(0) // '127.0.0.2'
+ */
 export const replicaHost = (i: number) => `127.0.0.${2 + i}`;
-/** Loopback address of proxy `j` (0-based): 127.0.1.1, 127.0.1.2, … */
+/**
+ * Loopback address of proxy `j` (0-based): 127.0.1.1, 127.0.1.2, …
+ *
+ * @example
+ * proxyHost(1) // '127.0.1.2'
+ */
 export const proxyHost = (j: number) => `127.0.1.${1 + j}`;
 
 /**

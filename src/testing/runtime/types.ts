@@ -9,7 +9,12 @@
  */
 import type { ProxyKind } from '../proxy-spec.js';
 
-/** One replica or one proxy of a stack with several (`startReplicaStack`). */
+/**
+ * One replica or one proxy of a stack with several (`startReplicaStack`).
+ *
+ * @example
+ * await parts.replicas![1].stop(); await parts.replicas![1].start();
+ */
 export interface RuntimePart {
   /** `host:port` it listens on. */
   address: string;
