@@ -43,6 +43,11 @@ export interface PantryStackOptions {
   replicas?: number;
   /** Envoys, each in front of every replica, on 127.0.1.1, 127.0.1.2, … (one port); default 1. */
   proxies?: number;
+  /**
+   * With `replicas`/`proxies`: a `postgres://` URL the replicas share instead of a SQLite file (the
+   * Go server creates its tables there; the stack never drops them).
+   */
+  database?: string;
 }
 
 /**
@@ -145,6 +150,10 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
   const replicas = count(options.replicas, 'replicas');
   const proxies = count(options.proxies, 'proxies');
   const many = replicas > 1 || proxies > 1;
+  if (options.database !== undefined && (!many || !/^postgres(ql)?:\/\//.test(options.database)))
+    throw new Error(
+      'startPantryStack: database is a postgres:// URL for a stack with replicas or proxies, e.g. { replicas: 2, database }',
+    );
   if (many && (runtime !== 'process' || proxy !== 'envoy'))
     throw new Error(
       `startPantryStack: replicas and proxies need runtime: 'process' and proxy: 'envoy', got ${runtime} and ${proxy}`,
@@ -168,7 +177,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       workDir,
       dataDir: options.persist ? join(workDir, 'data') : undefined,
       serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
-      ...(many ? { replicas, proxies } : {}),
+      ...(many ? { replicas, proxies, database: options.database } : {}),
     };
     parts = many
       ? await startReplicaStack(request)

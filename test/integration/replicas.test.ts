@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type PantryError } from '../../src/index.js';
 import { startPantryStack, type PantryStack } from '../../src/testing/index.js';
+import { needs } from '../requirements.js';
 
 // Three Go replicas sharing one SQLite database behind two Envoys (each Envoy's cluster lists every
 // replica, health-checked), on distinct loopback addresses; the client balances over both Envoys.
@@ -142,5 +143,25 @@ describe('a dns:/// target', { timeout: 60_000 }, () => {
     expect((await client.hello.hello({ name: 'dns' })).message).toBe('Hello, dns!');
     expect(lines.join('\n')).toContain(`resolved 127.0.0.1:${port}`);
     expect(lines.join('\n')).toContain(`backend 127.0.0.1:${port} CONNECTING -> READY`);
+  });
+});
+
+describe.runIf(needs('postgres', 'replicas'))('replicas sharing PostgreSQL', { timeout: 60_000 }, () => {
+  it('a write made through one replica is replayed by the other and read back from the database', async () => {
+    await using pg = await startPantryStack({
+      runtime: 'process',
+      replicas: 2,
+      database: process.env.PANTRY_TEST_POSTGRES,
+    });
+    expect(pg.logs()).toMatch(/\[server-r2\] pantry-server: postgres database: \d+ foods/);
+    await using client = createClient(pg.address, pg.certDir, { serverName: 'localhost' });
+    const request = { requestId: `pg-${Date.now()}`, food: { name: 'pg', quantity: 2 } };
+    const seen = new Set<string>();
+    const onHeader = (h: { get(k: string): unknown[] }) => void seen.add(String(h.get('pantry-replica')[0]));
+    const { food } = await client.foodStorage.addFood(request, { onHeader });
+    // Envoy takes the replicas in turn: the same request goes to both within a few calls.
+    for (let i = 0; i < 6; i++) expect((await client.foodStorage.addFood(request, { onHeader })).food).toEqual(food);
+    expect([...seen].sort()).toEqual(['r1', 'r2']);
+    expect((await client.foodStorage.getFood({ id: food!.id })).food).toEqual(food);
   });
 });

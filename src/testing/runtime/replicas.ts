@@ -46,7 +46,7 @@ export async function startReplicaStack(req: RuntimeRequest): Promise<RuntimeSta
   const [envoy, bin] = await Promise.all([spec.binary(), pantryServerBinary()]);
   const replicaPort = await portFreeOn(Array.from({ length: n }, (_, i) => replicaHost(i)));
   const proxyPort = await portFreeOn(Array.from({ length: m }, (_, j) => proxyHost(j)));
-  const db = `sqlite:${join(req.dataDir ?? req.workDir, 'pantry.db')}`;
+  const db = req.database ?? `sqlite:${join(req.dataDir ?? req.workDir, 'pantry.db')}`;
   const processes: ManagedProcess[] = [];
   const upstreams = Array.from({ length: n }, (_, i) => `${replicaHost(i)}:${replicaPort}`);
   try {

@@ -60,4 +60,6 @@ export interface RuntimeRequest {
   /** Go replicas sharing one SQLite database, and Envoys in front of all of them; 1 each by default. */
   replicas?: number;
   proxies?: number;
+  /** A `postgres://` URL the replicas share instead of a SQLite file in `dataDir`/`workDir`. */
+  database?: string;
 }
