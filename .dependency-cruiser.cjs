@@ -2,7 +2,7 @@
  * `npm run check:deps`: the layering of src/ (see README, "Repository layout"), checked by
  * dependency-cruiser. Each folder may import only the folders below it:
  *
- *   errors ← observability ← schema ← retry ← pipeline ← transport ← client ← doctor ← cli
+ *   metadata ← errors ← observability ← schema ← retry ← pipeline ← transport ← client ← doctor ← cli
  *   (cli also reads schema/: `call` checks its JSON request as the API does)
  *                  tls (errors, observability) ← client, doctor, testing
  *   testing (tls, errors, client: it checks with a Hello that a restarted stack serves)
@@ -10,17 +10,18 @@
  * and no module takes part in an import cycle, type-only imports included.
  */
 const below = {
-  errors: [],
-  observability: ['errors'],
+  metadata: [],
+  errors: ['metadata'],
+  observability: ['metadata', 'errors'],
   schema: ['errors'],
   retry: ['errors', 'observability', 'schema'],
   tls: ['errors', 'observability'],
-  pipeline: ['errors', 'observability', 'schema', 'retry'],
-  transport: ['errors', 'observability', 'schema', 'pipeline'],
-  client: ['errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport'],
-  doctor: ['errors', 'observability', 'schema', 'tls', 'transport', 'client'],
+  pipeline: ['metadata', 'errors', 'observability', 'schema', 'retry'],
+  transport: ['metadata', 'errors', 'observability', 'schema', 'pipeline'],
+  client: ['metadata', 'errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport'],
+  doctor: ['metadata', 'errors', 'observability', 'schema', 'tls', 'transport', 'client'],
   cli: ['errors', 'schema', 'client', 'doctor', 'testing'],
-  testing: ['errors', 'tls', 'client'],
+  testing: ['metadata', 'errors', 'tls', 'client'],
 };
 const folders = Object.keys(below);
 
@@ -49,10 +50,10 @@ module.exports = {
     },
     {
       name: 'entry-points-only-from-outside',
-      comment: 'src/index.ts is the public entry point: no SDK module imports it.',
+      comment: 'src/index.ts and src/web.ts are public entry points: no SDK module imports them.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^src/index\\.ts$' },
+      to: { path: '^src/(index|web)\\.ts$' },
     },
   ],
   options: {

@@ -45,6 +45,8 @@ export type {
   RequestInputs,
 } from './schema/inputs.js';
 export { Metadata } from '@grpc/grpc-js';
+export type { CallMetadata, MetadataValue } from './metadata/call-metadata.js';
+export { PlainMetadata } from './metadata/plain-metadata.js';
 
 export {
   BadRequest,

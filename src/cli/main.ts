@@ -10,6 +10,8 @@
  * npx pantry-client doctor --address pantry.example.com:443 --cert-dir ./certs
  */
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { PantryError } from '../errors/pantry-error.js';
 import { plainDetails } from '../errors/plain.js';
@@ -36,7 +38,7 @@ Commands:
   doctor                         check certificates, DNS, TCP, TLS (client certificate, ALPN) and gRPC
                                  step by step, with the cause and fix of each failure
   call <Service/Method> [json]   make one call and print the response as JSON
-  dev-certs <dir>                write a dev CA, server and client certificates
+  dev-certs <dir>                write a dev CA, server and client certificates (and jwks.json)
 
 Options:
   -h, --help       help (also: pantry-client <command> --help)
@@ -143,7 +145,12 @@ async function main(argv: string[]): Promise<number> {
     // Throws a PantryError naming @peculiar/x509 or reflect-metadata when one is not installed.
     const { writeDevCertificates } = await import('../testing/dev-certificates.js');
     const certs = await writeDevCertificates(positionals[0], { serverNames: values['server-name'] as string[] });
-    process.stdout.write(`wrote ca.crt, client.crt, client.key, server.crt, server.key to ${certs.dir}\n`);
+    // Envoy's JWT listener (deploy/envoy/envoy.yaml) loads jwks.json from the same directory: a key
+    // set whose private key is thrown away, so the listener starts and refuses every token until you
+    // put your identity provider's keys there.
+    const { TestTokenIssuer } = await import('../testing/test-tokens.js');
+    await writeFile(join(certs.dir, 'jwks.json'), new TestTokenIssuer().jwks);
+    process.stdout.write(`wrote ca.crt, client.crt, client.key, server.crt, server.key, jwks.json to ${certs.dir}\n`);
     return 0;
   }
   return usage('main', `unknown command "${command}"`);

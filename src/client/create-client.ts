@@ -1,4 +1,4 @@
-import type { Client } from '@grpc/grpc-js';
+import { type Client, Metadata } from '@grpc/grpc-js';
 import { setMaxListeners } from 'node:events';
 import { inspect } from 'node:util';
 import { Code } from '../errors/code.js';
@@ -32,9 +32,9 @@ import { serviceClient, type ServiceClient } from './service-client.js';
  */
 export interface PantryClient {
   /** `hello.v1.HelloService`. */
-  readonly hello: ServiceClient<typeof HelloServiceDefinition>;
+  readonly hello: ServiceClient<typeof HelloServiceDefinition, Metadata>;
   /** `pantry.v1.FoodStorageService`. */
-  readonly foodStorage: ServiceClient<typeof FoodStorageServiceDefinition>;
+  readonly foodStorage: ServiceClient<typeof FoodStorageServiceDefinition, Metadata>;
   /** The `host:port` this client dials. */
   readonly address: string;
   /** Resolves when the channel is connected, or rejects with `UNAVAILABLE` (and a hint) at the deadline. */
@@ -138,8 +138,8 @@ function startClient(
     const { pipeline, fast } = buildPipeline(config, tracer, grpcChannel, built.caSource, closing.signal);
     let closed = false;
     const client: PantryClient = {
-      hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal, fast),
-      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal, fast),
+      hello: serviceClient(HelloServiceDefinition, pipeline, closing.signal, fast, newMetadata),
+      foodStorage: serviceClient(FoodStorageServiceDefinition, pipeline, closing.signal, fast, newMetadata),
       address: address.target,
       waitForReady(ms = config.deadlineMs) {
         return new Promise((resolve, reject) =>
@@ -206,6 +206,9 @@ function fromArguments(
   }
   return opts;
 }
+
+/** The request metadata of a call of the Node client: grpc-js's own, which its transport sends as it is. */
+const newMetadata = () => new Metadata();
 
 /**
  * The stages of every call, outermost first: deadline, request id, your per-call interceptors,

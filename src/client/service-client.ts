@@ -1,4 +1,5 @@
-import { Metadata } from '@grpc/grpc-js';
+import { type CallMetadata, isCallMetadata } from '../metadata/call-metadata.js';
+import { PlainMetadata } from '../metadata/plain-metadata.js';
 import { checkCallOptions, type CallOptions } from '../pipeline/call-options.js';
 import { callSignal } from '../pipeline/signals.js';
 import { Code } from '../errors/code.js';
@@ -8,13 +9,13 @@ import type { CallFn, CallRequest, UnaryRequest } from '../pipeline/interceptor.
 import type { FastUnary } from './fast-unary.js';
 import type { MessageType } from '../schema/message-type.js';
 import type { AddFoodInput, RequestInput } from '../schema/inputs.js';
-import { methodInfo, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
+import { methodInfo, type MethodDefinition, type MethodInfo, type ServiceDefinition } from '../schema/method-info.js';
 import { PantryError } from '../errors/pantry-error.js';
-import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
+import { checkShape, shapeFromDefaults, shapeOf, type Shape } from '../schema/request-shape.js';
 
 /**
  * The typed client of one service: a Promise per unary method, an `AsyncIterable` per
- * server-streaming method. Requests are partial objects, filled in with `fromPartial`; fields the
+ * server-streaming method (`M`: the metadata type its callbacks get). Requests are partial objects, filled in with `fromPartial`; fields the
  * server sets are not accepted (`addFood` takes an {@link AddFoodInput}, without `food.id`,
  * `createdAt`, `updatedAt`).
  *
@@ -22,7 +23,7 @@ import { checkShape, shapeOf, type Shape } from '../schema/request-shape.js';
  * const { foods } = await client.foodStorage.listFoods({ pageSize: 20 });
  * for await (const { food, daysLeft } of client.foodStorage.watchExpiringFoods({ withinDays: 30 })) …
  */
-export type ServiceClient<S extends ServiceDefinition> = {
+export type ServiceClient<S extends ServiceDefinition, M extends CallMetadata = CallMetadata> = {
   [K in keyof S['methods']]: S['methods'][K] extends {
     name: infer Name;
     requestType: MessageType<infer Req>;
@@ -30,8 +31,8 @@ export type ServiceClient<S extends ServiceDefinition> = {
     responseStream: infer Streaming;
   }
     ? Streaming extends true
-      ? (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions) => AsyncIterable<Res>
-      : (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions) => Promise<Res>
+      ? (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions<M>) => AsyncIterable<Res>
+      : (request?: RequestInput<S['fullName'], Name, Req>, options?: CallOptions<M>) => Promise<Res>
     : never;
 };
 
@@ -40,36 +41,63 @@ export type { MethodDefinition, ServiceDefinition } from '../schema/method-info.
 /**
  * Builds the typed client of a service whose every call goes through `pipeline`. When `closing`
  * aborts (the client's `close()`), every call in flight is cancelled with its reason, and so is
- * every later call.
+ * every later call. `newMetadata` makes each call's request metadata: grpc-js's `Metadata` for
+ * the Node client (its transport sends it as it is), a {@link PlainMetadata} by default.
  *
  * @example
  * const hello = serviceClient(HelloServiceDefinition, pipeline);
  * await hello.hello({ name: 'pantry' });
  */
-export function serviceClient<S extends ServiceDefinition>(
+export function serviceClient<S extends ServiceDefinition, M extends CallMetadata = CallMetadata>(
   service: S,
   pipeline: CallFn,
   closing?: AbortSignal,
   fast?: FastUnary,
-): ServiceClient<S> {
-  const client: Record<string, unknown> = {};
-  for (const [key, def] of Object.entries(service.methods)) {
-    const method = methodInfo(service, def);
-    client[key] =
-      method.kind === 'unary'
-        ? unaryMethod(method, pipeline, closing, fast)
-        : serverStreamingMethod(method, pipeline, closing);
-  }
-  return Object.freeze(client) as ServiceClient<S>;
+  newMetadata?: () => M,
+): ServiceClient<S, M> {
+  return typedServiceClient(service, pipeline, methodInfo, closing, fast, newMetadata);
 }
 
-function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined, fast?: FastUnary) {
+/**
+ * {@link serviceClient} with the method facts read by `describe`: `methodInfo` (with the request
+ * descriptors: the full request shape check) or `methodFacts` (without: the browser client, whose
+ * bundle then leaves the descriptors out).
+ *
+ * @example
+ * const hello = typedServiceClient(HelloServiceDefinition, pipeline, methodFacts, closing.signal);
+ */
+export function typedServiceClient<S extends ServiceDefinition, M extends CallMetadata = CallMetadata>(
+  service: S,
+  pipeline: CallFn,
+  describe: (service: ServiceDefinition, def: MethodDefinition) => MethodInfo,
+  closing?: AbortSignal,
+  fast?: FastUnary,
+  newMetadata: () => M = newPlainMetadata as unknown as () => M,
+): ServiceClient<S, M> {
+  const client: Record<string, unknown> = {};
+  for (const [key, def] of Object.entries(service.methods)) {
+    const method = describe(service, def);
+    client[key] =
+      method.kind === 'unary'
+        ? unaryMethod(method, pipeline, closing, newMetadata, fast)
+        : serverStreamingMethod(method, pipeline, closing, newMetadata);
+  }
+  return Object.freeze(client) as ServiceClient<S, M>;
+}
+
+function unaryMethod(
+  method: MethodInfo,
+  pipeline: CallFn,
+  closing: AbortSignal | undefined,
+  newMetadata: () => CallMetadata,
+  fast?: FastUnary,
+) {
   return (request?: object, options: CallOptions = {}): Promise<unknown> => {
     let req: CallRequest | undefined;
     let release = noop;
     let call: ReturnType<CallFn>;
     try {
-      ({ req, release } = startCall(method, request, options, closing));
+      ({ req, release } = startCall(method, request, options, closing, newMetadata));
       // No interceptor of yours and tracing off: one promise per call (see FastUnary); else the pipeline.
       if (fast?.handles(method, options)) return fast.call(req as UnaryRequest, release);
       call = pipeline(req);
@@ -82,8 +110,14 @@ function unaryMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal 
 }
 
 const noop = () => {};
+const newPlainMetadata = () => new PlainMetadata();
 
-function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: AbortSignal | undefined) {
+function serverStreamingMethod(
+  method: MethodInfo,
+  pipeline: CallFn,
+  closing: AbortSignal | undefined,
+  newMetadata: () => CallMetadata,
+) {
   return (request?: object, options: CallOptions = {}): AsyncIterable<unknown> => {
     return {
       [Symbol.asyncIterator](): AsyncIterator<unknown> {
@@ -101,7 +135,7 @@ function serverStreamingMethod(method: MethodInfo, pipeline: CallFn, closing: Ab
         };
         const start = async (): Promise<IteratorResult<unknown>> => {
           try {
-            ({ req, release } = startCall(method, request, options, closing));
+            ({ req, release } = startCall(method, request, options, closing, newMetadata));
             const res = await pipeline(req);
             if (res.kind !== 'server_streaming')
               throw new PantryError({
@@ -146,6 +180,7 @@ function startCall(
   request: object | undefined,
   options: CallOptions,
   closing: AbortSignal | undefined,
+  newMetadata: () => CallMetadata,
 ): { req: CallRequest; release: () => void } {
   if (request !== undefined && (request === null || typeof request !== 'object' || Array.isArray(request))) {
     throw new PantryError({
@@ -156,7 +191,7 @@ function startCall(
   }
   let shape = shapes.get(method);
   if (!shape) {
-    shape = shapeOf(method.requestSchema);
+    shape = method.requestSchema ? shapeOf(method.requestSchema) : shapeFromDefaults(method.requestType);
     shapes.set(method, shape);
   }
   const problem = checkShape(shape, request);
@@ -169,7 +204,7 @@ function startCall(
     });
   checkCallOptions(options, method.path);
   const message = method.requestType.fromPartial(request ?? {});
-  const metadata = toMetadata(options.metadata, method.path);
+  const metadata = toMetadata(options.metadata, method.path, newMetadata);
   const { signal, release } = callSignal(options.signal, closing);
   const req: CallRequest = {
     kind: method.kind,
@@ -185,9 +220,9 @@ function startCall(
   return { req, release };
 }
 
-function toMetadata(input: CallOptions['metadata'], method: string): Metadata {
-  if (input instanceof Metadata) return input.clone();
-  const md = new Metadata();
+function toMetadata(input: CallOptions['metadata'], method: string, newMetadata: () => CallMetadata): CallMetadata {
+  if (isCallMetadata(input)) return input.clone();
+  const md = newMetadata();
   if (input === undefined) return md;
   for (const [key, value] of Object.entries(input)) {
     try {

@@ -11,7 +11,7 @@ function errorPageLength(details: string): string | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   if (!(n < 2 ** 32)) return undefined;
-  const text = Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]).toString('latin1');
+  const text = String.fromCharCode(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
   return /^[A-Za-z<!/ ]{4}$/.test(text) ? text : undefined;
 }
 
@@ -25,7 +25,7 @@ export function toPantryError(err: unknown, method: string, hints: HintContext):
   if (err instanceof PantryError) return err;
   const se = err as Partial<ServiceError>;
   if (typeof se?.code === 'number') {
-    let code: Code = se.code;
+    let code: Code = se.code as number;
     let details = se.details ?? se.message ?? '';
     if (code === Code.RESOURCE_EXHAUSTED && errorPageLength(details)) {
       // A proxy's HTML error page parsed as a gRPC frame: under load grpc-js can see the body before

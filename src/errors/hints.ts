@@ -24,6 +24,14 @@ export const ALPN_FIX =
 const ENVOY_H2_UPSTREAM =
   'Envoy: give the cluster typed_extension_protocol_options envoy.extensions.upstreams.http.v3.HttpProtocolOptions with explicit_http_config.http2_protocol_options: {} (the older http2_protocol_options: {}); HAProxy: `server … proto h2`; nginx: `grpc_pass grpc://…`';
 
+/** Envoy's jwt_authn filter on a browser listener (behind grpc_web, so the status is gRPC's 16, not HTTP 401). */
+const JWT_REFUSED: FailureShape = {
+  match:
+    /Jwt is missing|Jwt is expired|Jwt not yet valid|Jwt verification fails|Jwt issuer is not configured|Jwt header|Jwt is not in the form|Jwks/i,
+  hint: (c) =>
+    `the proxy at ${c.address} checks a bearer token (Envoy jwt_authn) and refused this call's: give the client a valid, unexpired JWT from the issuer the proxy trusts (createWebClient option token, sent as "authorization: Bearer …"), or use the mutual-TLS listener`,
+};
+
 /**
  * The failure shapes grpc-js 1.14 reports for TLS, ALPN and proxy faults, most specific first.
  * Each names the cause and the fix; the texts were observed against real proxies (see the README).
@@ -149,6 +157,11 @@ const SHAPES: readonly FailureShape[] = [
  * // 'nothing accepts connections at 127.0.0.1:443. …'
  */
 export function hintFor(code: Code, details: string, ctx: HintContext): string | undefined {
+  // A bearer token the proxy refused: the one UNAUTHENTICATED with a known shape.
+  if (code === Code.UNAUTHENTICATED) {
+    const m = details.match(JWT_REFUSED.match);
+    return m ? JWT_REFUSED.hint(ctx, m) : undefined;
+  }
   // Server-side statuses carry their own meaning; only transport-shaped codes get a hint.
   if (
     code !== Code.UNAVAILABLE &&

@@ -2,9 +2,10 @@
  * `errors/` owns what a failure says: the status codes, `PantryError`, the hints that name a
  * cause and its fix, and the `google.rpc` status details (`BadRequest`, `RetryInfo`,
  * `ErrorInfo` reasons, …) decoded with the generated types. It is the bottom layer: it imports
- * only grpc-js, @bufbuild/protobuf and src/generated/, and every other folder may import it.
+ * only `metadata/`, @bufbuild/protobuf and src/generated/, and every other folder may import it.
  */
-import { Metadata } from '@grpc/grpc-js';
+import { type CallMetadata, isCallMetadata } from '../metadata/call-metadata.js';
+import { PlainMetadata } from '../metadata/plain-metadata.js';
 import { BadRequest, type ErrorInfo } from '../generated/google/rpc/error_details.js';
 import { Code, codeName, type CodeName } from './code.js';
 import { errorInfoOf } from './error-info.js';
@@ -19,7 +20,7 @@ export interface PantryErrorInit {
   method?: string;
   attempts?: number;
   elapsedMs?: number;
-  metadata?: Metadata;
+  metadata?: CallMetadata;
   /** The status details; decoded from `metadata`'s `grpc-status-details-bin` when not given. */
   statusDetails?: readonly StatusDetail[];
   /** What is most likely wrong and how to fix it. */
@@ -80,7 +81,7 @@ export class PantryError extends Error {
   /** Time from the start of the logical call to the error, in milliseconds. */
   readonly elapsedMs: number;
   /** Trailing metadata the server sent with the status, if any. */
-  readonly metadata: Metadata;
+  readonly metadata: CallMetadata;
   /**
    * The details of the server's `google.rpc.Status` (trailer `grpc-status-details-bin`), in the
    * order sent; `[]` when it sent none. Read typed ones with {@link findDetails}.
@@ -100,7 +101,7 @@ export class PantryError extends Error {
     this.method = init.method ?? '';
     this.attempts = init.attempts ?? 0;
     this.elapsedMs = init.elapsedMs ?? 0;
-    this.metadata = init.metadata ?? new Metadata();
+    this.metadata = init.metadata ?? new PlainMetadata();
     this.statusDetails = statusDetails;
     const info: ErrorInfo | undefined = errorInfoOf(statusDetails);
     if (info) this.reason = info.reason;
@@ -161,7 +162,7 @@ export class PantryError extends Error {
     if (PantryError.is(value)) return value;
     const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
     if (typeof v.code === 'number' && Number.isInteger(v.code) && v.code >= 0 && v.code <= 16) {
-      const metadata = isMetadata(v.metadata) ? v.metadata : undefined;
+      const metadata = isCallMetadata(v.metadata) ? v.metadata : undefined;
       return new PantryError({
         code: v.code as Code,
         details: typeof v.details === 'string' ? v.details : typeof v.message === 'string' ? v.message : '',
@@ -181,16 +182,6 @@ export class PantryError extends Error {
 }
 
 Object.defineProperty(PantryError.prototype, BRAND, { value: true });
-
-function isMetadata(value: unknown): value is Metadata {
-  return (
-    value instanceof Metadata ||
-    (typeof value === 'object' &&
-      value !== null &&
-      typeof (value as Metadata).get === 'function' &&
-      typeof (value as Metadata).getMap === 'function')
-  );
-}
 
 /**
  * Records what a finished call reports on its error (the attempts made, the time taken): the

@@ -1,4 +1,4 @@
-import type { Metadata } from '@grpc/grpc-js';
+import type { CallMetadata } from '../metadata/call-metadata.js';
 import {
   BadRequest,
   DebugInfo,
@@ -71,7 +71,7 @@ export function detailTypeName(type: DetailType<unknown>): string | undefined {
  * @example
  * statusDetailsOf(serviceError.metadata)[0]?.type // 'google.rpc.BadRequest'
  */
-export function statusDetailsOf(metadata: Metadata | undefined): StatusDetail[] {
+export function statusDetailsOf(metadata: CallMetadata | undefined): StatusDetail[] {
   const bin = metadata?.get('grpc-status-details-bin')[0];
   if (!(bin instanceof Uint8Array)) return [];
   let status: Status;

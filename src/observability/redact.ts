@@ -1,4 +1,4 @@
-import type { Metadata } from '@grpc/grpc-js';
+import type { CallMetadata } from '../metadata/call-metadata.js';
 
 /**
  * Parts of a metadata key that mark its value as secret: a key containing any of them (in any
@@ -45,12 +45,12 @@ export function isSensitiveKey(key: string, extra: readonly string[] = []): bool
  * redactMetadata(md) // 'authorization=[redacted] x-request-id=42'
  * redactMetadata(md, ['tenant']) // 'x-tenant=[redacted] x-request-id=42'
  */
-export function redactMetadata(md: Metadata, extra: readonly string[] = []): string {
+export function redactMetadata(md: CallMetadata, extra: readonly string[] = []): string {
   const parts: string[] = [];
   for (const [key, values] of Object.entries(md.toJSON())) {
     for (const v of values)
       parts.push(
-        `${key}=${isSensitiveKey(key, extra) ? '[redacted]' : Buffer.isBuffer(v) ? `<${v.length} bytes>` : v}`,
+        `${key}=${isSensitiveKey(key, extra) ? '[redacted]' : v instanceof Uint8Array ? `<${v.length} bytes>` : v}`,
       );
   }
   return parts.join(' ');

@@ -1,10 +1,11 @@
 /**
  * `observability/` owns what the client tells you: the tracer (`PANTRY_TRACE`, grpc-js-style
  * lines), the logger interface, metadata redaction and the connectivity trace. It may import
- * only `errors/` and grpc-js: every other folder may use it.
+ * only `metadata/`, `errors/` and grpc-js (the connectivity trace, which browsers never load):
+ * every other folder may use it.
  */
-import { readFileSync } from 'node:fs';
 import type { Logger } from './logger.js';
+import { VERSION } from './version.js';
 
 /** The tracers `PANTRY_TRACE` can switch on; `all` switches on every one. */
 export const TRACERS = ['credentials', 'tls', 'connection', 'call', 'retry', 'deadline'] as const;
@@ -19,15 +20,13 @@ export interface TraceOptions {
   trace?: string | readonly string[];
   /** Default: env `PANTRY_VERBOSITY`, else `DEBUG` when any tracer is on, else `INFO`. */
   verbosity?: Verbosity;
-  /** Receives every line; default: grpc-js-style lines on stderr. */
+  /** Receives every line; default: grpc-js-style lines on stderr (in a browser: on the console). */
   logger?: Logger;
 }
 
 const LEVELS: Record<Verbosity, number> = { DEBUG: 0, INFO: 1, ERROR: 3, NONE: 4 };
-// The package's own version, read from its package.json (two levels up from src/ or dist/observability/).
-const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+// Node's process when there is one; a browser has none (its lines go to the console).
+const nodeProcess = (globalThis as { process?: NodeJS.Process }).process;
 
 /**
  * Writes trace lines in the format of grpc-js's `GRPC_TRACE`
@@ -43,7 +42,7 @@ export class Tracer {
   private readonly level: number;
   private readonly logger: Logger | undefined;
 
-  constructor(options: TraceOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+  constructor(options: TraceOptions = {}, env: Readonly<Record<string, string | undefined>> = nodeProcess?.env ?? {}) {
     const spec = options.trace ?? env.PANTRY_TRACE ?? '';
     const names = (typeof spec === 'string' ? spec.split(',') : [...spec])
       .map((s) => s.trim().toLowerCase())
@@ -95,8 +94,10 @@ export class Tracer {
       else this.logger.error(line);
       return;
     }
-    process.stderr.write(
-      `${severity} ${new Date().toISOString()} | @pantry/client ${VERSION} ${process.pid} | ${tracer} | ${message}\n`,
-    );
+    const line = `${severity} ${new Date().toISOString()} | @pantry/client ${VERSION} ${nodeProcess?.pid ?? 'browser'} | ${tracer} | ${message}`;
+    if (nodeProcess?.stderr) nodeProcess.stderr.write(`${line}\n`);
+    else if (severity === 'D' || severity === 'I') console.info(line);
+    else if (severity === 'W') console.warn(line);
+    else console.error(line);
   }
 }

@@ -1,10 +1,11 @@
-import { Metadata } from '@grpc/grpc-js';
+import { type CallMetadata, isCallMetadata } from '../metadata/call-metadata.js';
 import { Code } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
 import { resolveRetryPolicy, DEFAULT_RETRY, type RetryOptions } from '../retry/policy.js';
 
 /**
- * Options of one call; all optional.
+ * Options of one call; all optional. `M` is the type of the response metadata the callbacks get:
+ * grpc-js's `Metadata` from the Node client, a `PlainMetadata` from the browser client.
  *
  * @example
  * const controller = new AbortController();
@@ -14,21 +15,21 @@ import { resolveRetryPolicy, DEFAULT_RETRY, type RetryOptions } from '../retry/p
  *   metadata: { 'x-request-source': 'kitchen-tablet' },
  * });
  */
-export interface CallOptions {
+export interface CallOptions<M extends CallMetadata = CallMetadata> {
   /** Time allowed for the whole call, every retry and backoff included: a positive number (`Infinity` for none). Default: the client's. */
   deadlineMs?: number;
   /** Absolute deadline (a valid `Date` or epoch milliseconds); wins over `deadlineMs`. */
   deadline?: Date | number;
   /** Aborting it cancels the attempt in flight and any backoff sleep; the call rejects with `CANCELLED`. */
   signal?: AbortSignal;
-  /** Request metadata: grpc-js `Metadata` or a plain object of strings (keys ending in `-bin` take Buffers). */
-  metadata?: Metadata | Record<string, string | Buffer>;
+  /** Request metadata: a {@link CallMetadata} (grpc-js `Metadata`) or a plain object of strings (keys ending in `-bin` take bytes). */
+  metadata?: CallMetadata | Record<string, string | Uint8Array>;
   /** Retry settings for this call, over the client's; `false` for a single attempt. */
   retry?: RetryOptions | false;
   /** Receives the response headers. */
-  onHeader?: (header: Metadata) => void;
+  onHeader?: (header: M) => void;
   /** Receives the response trailers. */
-  onTrailer?: (trailer: Metadata) => void;
+  onTrailer?: (trailer: M) => void;
 }
 
 /**
@@ -86,14 +87,14 @@ export function checkCallOptions(options: unknown, method: string): asserts opti
   }
   if (signal !== undefined && !(signal instanceof AbortSignal))
     throw bad(`call option signal must be an AbortSignal, got ${got(signal)}`);
-  if (metadata !== undefined && !(metadata instanceof Metadata)) {
+  if (metadata !== undefined && !isCallMetadata(metadata)) {
     if (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))
       throw bad(
         `call option metadata must be a Metadata or a plain object of strings, got ${Array.isArray(metadata) ? 'an array' : got(metadata)}`,
       );
     for (const [key, value] of Object.entries(metadata)) {
       const binary = key.endsWith('-bin');
-      if (binary ? !Buffer.isBuffer(value) : typeof value !== 'string')
+      if (binary ? !(value instanceof Uint8Array) : typeof value !== 'string')
         throw bad(
           `call option metadata "${key}" must be ${binary ? 'a Buffer (the key ends in -bin)' : 'a string'}, got ${got(value)}`,
         );

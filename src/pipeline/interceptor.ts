@@ -5,7 +5,7 @@
  * what a failed call reports. It may import `errors/`, `observability/`, `schema/` and `retry/`;
  * never `transport/`, `tls/`, `client/` or above.
  */
-import type { Metadata } from '@grpc/grpc-js';
+import type { CallMetadata } from '../metadata/call-metadata.js';
 import type { CallKind, MethodInfo } from '../schema/method-info.js';
 import type { CallOptions } from './call-options.js';
 
@@ -15,8 +15,11 @@ interface RequestOf<K extends CallKind> {
   readonly method: MethodInfo;
   /** The complete request message (filled in from the partial the caller gave). */
   readonly message: unknown;
-  /** Request metadata sent with the attempt. Give a stage its own with `next({ ...req, metadata })`. */
-  readonly metadata: Metadata;
+  /**
+   * Request metadata sent with the attempt (grpc-js's `Metadata` in Node, a `PlainMetadata` in browsers).
+   * Give a stage its own with `next({ ...req, metadata })`.
+   */
+  readonly metadata: CallMetadata;
   /** Absolute deadline in epoch milliseconds covering all attempts; `Infinity` for none (set by the deadline stage). */
   readonly deadline: number;
   /** Cancels the call (and any backoff sleep) when aborted: the caller's `signal` and the client's `close()`. */
@@ -65,9 +68,9 @@ export interface UnaryResponse {
   /** The response message. */
   readonly message: unknown;
   /** Response headers: only when a header/trailer callback or an interceptor can see them. */
-  readonly header?: Metadata;
+  readonly header?: CallMetadata;
   /** Trailers, under the same condition. */
-  readonly trailer?: Metadata;
+  readonly trailer?: CallMetadata;
 }
 
 /**
@@ -82,7 +85,7 @@ export interface ServerStreamResponse {
   /** The messages; the first one has already arrived. */
   readonly stream: AsyncIterable<unknown>;
   /** Response headers. */
-  readonly header: Metadata;
+  readonly header: CallMetadata;
 }
 
 /**

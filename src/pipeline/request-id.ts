@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Interceptor } from './interceptor.js';
 
 /**
@@ -13,8 +12,23 @@ import type { Interceptor } from './interceptor.js';
 export function requestIdStage(): Interceptor {
   return (next) => (req) => {
     if (req.method.hasRequestId && !(req.message as { requestId?: string }).requestId) {
-      return next({ ...req, message: { ...(req.message as object), requestId: randomUUID() } });
+      return next({ ...req, message: { ...(req.message as object), requestId: newRequestId() } });
     }
     return next(req);
   };
 }
+
+/**
+ * A random UUID (v4): `crypto.randomUUID()` where there is one (Node, Bun, Deno, secure browser
+ * pages), else built from `crypto.getRandomValues`, which browsers also offer to plain-http pages.
+ */
+const newRequestId: () => string =
+  typeof crypto.randomUUID === 'function'
+    ? () => crypto.randomUUID()
+    : () => {
+        const b = crypto.getRandomValues(new Uint8Array(16));
+        b[6] = (b[6]! & 0x0f) | 0x40;
+        b[8] = (b[8]! & 0x3f) | 0x80;
+        const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+        return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      };

@@ -5,7 +5,7 @@
  * and `schema/`; the pipeline's retry stage adapts it to an interceptor.
  */
 import pRetry from 'p-retry';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from './sleep.js';
 import { PantryError } from '../errors/pantry-error.js';
 import { isTransparentRetry, nextRetry, type RetryDecision, type RetryPolicy } from './policy.js';
 import type { RetryThrottle } from './throttle.js';
@@ -79,7 +79,7 @@ export async function retryAfterFirstFailure<T>(run: RetryRun<T>, firstError: un
     async (n) => {
       if (delayMs > 0) {
         state.sleepingAfter = n;
-        await sleep(delayMs, undefined, { signal });
+        await sleep(delayMs, signal);
         state.sleepingAfter = undefined;
       }
       state.attempts = n + 1;

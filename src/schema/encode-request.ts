@@ -18,7 +18,7 @@ export function encodeRequest(method: MethodInfo, message: unknown): Buffer {
     const bytes = method.requestType.encode(message).finish();
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } catch (err) {
-    const path = culprit(method.requestSchema, message, '') ?? '(unknown field)';
+    const path = (method.requestSchema && culprit(method.requestSchema, message, '')) ?? '(unknown field)';
     throw new PantryError({
       code: Code.INVALID_ARGUMENT,
       details: `request field ${path}: ${(err as Error).message}`,

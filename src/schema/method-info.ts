@@ -52,8 +52,11 @@ export interface MethodInfo {
   readonly requestType: MessageType<unknown>;
   /** Codec of the response message (ts-proto generated). */
   readonly responseType: MessageType<unknown>;
-  /** Descriptor of the request message (protoc-gen-es generated): field names and types. */
-  readonly requestSchema: DescMessage;
+  /**
+   * Descriptor of the request message (protoc-gen-es generated): field names and types, for the
+   * request shape check. The browser client goes without (see {@link methodFacts}).
+   */
+  readonly requestSchema?: DescMessage;
 }
 
 /**
@@ -64,18 +67,30 @@ export interface MethodInfo {
  * methodInfo(FoodStorageServiceDefinition, FoodStorageServiceDefinition.methods.addFood).hasRequestId // true
  */
 export function methodInfo(service: ServiceDefinition, def: MethodDefinition): MethodInfo {
+  return Object.freeze({ ...methodFacts(service, def), requestSchema: schemaOf(def.requestType) });
+}
+
+/**
+ * The facts of {@link methodInfo} read from the ts-proto definition alone, without the request's
+ * descriptor: what the browser client uses, so that its bundle leaves out protoc-gen-es's
+ * descriptors and `@bufbuild/protobuf`'s reflection (the request shape check is then the
+ * top-level field names only).
+ *
+ * @example
+ * methodFacts(FoodStorageServiceDefinition, FoodStorageServiceDefinition.methods.addFood).hasRequestId // true
+ */
+export function methodFacts(service: ServiceDefinition, def: MethodDefinition): MethodInfo {
   if (def.requestStream) throw new Error(`${service.fullName}/${def.name}: client-streaming methods are not supported`);
   const level = def.options.idempotencyLevel;
-  const requestSchema = schemaOf(def.requestType);
   return Object.freeze({
     path: `/${service.fullName}/${def.name}`,
     name: def.name,
     service: service.fullName,
     kind: def.responseStream ? 'server_streaming' : 'unary',
     idempotency: level === 'NO_SIDE_EFFECTS' || level === 'IDEMPOTENT' ? level : 'IDEMPOTENCY_UNKNOWN',
-    hasRequestId: requestSchema.fields.some((f) => f.localName === 'requestId'),
+    // ts-proto's fromPartial({}) holds every field of the message, each at its default.
+    hasRequestId: Object.hasOwn(def.requestType.fromPartial({}) as object, 'requestId'),
     requestType: def.requestType,
     responseType: def.responseType,
-    requestSchema,
   });
 }

@@ -114,3 +114,27 @@ function describe(value: unknown): string {
     return `a string (${JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value)})`;
   return typeof value === 'object' ? (value instanceof Date ? 'an invalid Date' : 'an object') : `a ${typeof value}`;
 }
+
+/**
+ * A shallower {@link Shape} read from a ts-proto codec alone (no descriptor): the fields of
+ * `fromPartial({})` with the kind of their default value (`''` a string, `0` a number, `[]` a
+ * list, a message field `'any'`). The browser client checks requests with it: an unknown field
+ * or a scalar of the wrong type is refused, nested messages are left to the encoder.
+ *
+ * @example
+ * checkShape(shapeFromDefaults(ListFoodsRequest), { pageSiz: 10 }) // 'pageSiz: no such field (fields: pageSize, …)'
+ */
+export function shapeFromDefaults(type: { fromPartial(object: object): unknown }): Shape {
+  const fields: Record<string, Shape> = Object.create(null);
+  for (const [key, value] of Object.entries(type.fromPartial({}) as object)) {
+    fields[key] =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? { kind: typeof value as 'string' | 'number' | 'boolean' }
+        : value instanceof Uint8Array
+          ? { kind: 'bytes' }
+          : Array.isArray(value)
+            ? { kind: 'array', element: { kind: 'any' } }
+            : { kind: 'any' };
+  }
+  return { kind: 'message', fields };
+}

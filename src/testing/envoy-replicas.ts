@@ -58,11 +58,12 @@ export function withReplicas(config: string, upstreams: readonly string[]): stri
     // IP addresses: nothing to resolve. With STRICT_DNS (each IP a DNS target of its own, re-resolved
     // every second) Envoy 1.40 was seen alternating between two of three replicas.
     [/^ {4}type: STRICT_DNS\n/m, () => '    type: STATIC\n'],
-    [/^ {18}timeout: 0s\n/m, (m) => `${m}${retry}\n`],
+    // Every route (the mutual-TLS listener's and the browser listener's).
+    [/^ {18}timeout: 0s\n/gm, (m) => `${m}${retry}\n`],
   ];
   let out = config;
   for (const [pattern, replace] of steps) {
-    if (!pattern.test(out))
+    if (!new RegExp(pattern.source, 'm').test(out))
       throw new Error(
         `startPantryStack: the Envoy config has no "${pattern.source}" to add replicas to; with replicas, a custom proxyConfig must keep the shipped cluster and route`,
       );

@@ -4,7 +4,8 @@
  * in containers through testcontainers or as local processes, with dev certificates.
  *
  * `testing/` owns the harness: the stack (`pantry-stack.ts`), its runtimes (`runtime/`: the
- * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates. It
+ * contract in `types.ts`, `docker.ts`, `process.ts`), proxies, binaries and dev certificates, and
+ * the fake pantry for unit tests without a server (`fake/`: `createFakePantry()`). It
  * may import `tls/`, `errors/` and `client/` of the SDK (a Hello tells it when a restarted stack
  * serves again); the SDK never imports it (only `cli/`, lazily).
  *
@@ -21,9 +22,15 @@
  * await client.hello.hello({ name: 'test' });
  * client.close(); await stack.stop();
  *
+ * @example
+ * import { createFakePantry } from '@pantry/client/testing';
+ * await using fake = await createFakePantry(); // in-process, no Go: for unit tests
+ * await using client = createClient(fake.address, fake.certDir);
+ *
  * @packageDocumentation
  */
-export { startPantryStack, type PantryStack, type PantryStackOptions } from './pantry-stack.js';
+export { startPantryStack, type PantryStack, type PantryStackOptions, type WebEndpoints } from './pantry-stack.js';
+export { TestTokenIssuer, type TestTokenOptions, TEST_TOKEN_ISSUER, TEST_TOKEN_AUDIENCE } from './test-tokens.js';
 export {
   writeDevCertificates,
   type DevCertificates,
@@ -33,3 +40,4 @@ export {
 export { PROXIES, type ProxyKind, type ProxySpec } from './proxy-spec.js';
 export { envoyBinary, ENVOY_VERSION } from './envoy-binary.js';
 export { pantryServerBinary } from './server-binary.js';
+export * from './fake/index.js';

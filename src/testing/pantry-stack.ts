@@ -11,6 +11,22 @@ import { startProcessStack } from './runtime/process.js';
 import { proxyHost, startReplicaStack } from './runtime/replicas.js';
 import type { RuntimePart, RuntimeRequest, RuntimeStack } from './runtime/types.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
+import { TestTokenIssuer, type TestTokenOptions } from './test-tokens.js';
+
+/** The fault-injection request headers a browser page may send when the stack has `faultInjection` (CORS). */
+const FAULT_HEADERS = [
+  'code',
+  'message',
+  'delay-ms',
+  'times',
+  'key',
+  'after',
+  'pushback-ms',
+  'drop',
+  'stream-after',
+].map((k) => `pantry-fault-${k}`);
+/** The page origins a `web: true` stack's CORS allows: any port of localhost or 127.0.0.1. */
+const LOCAL_ORIGINS = '^https?://(localhost|127\\.0\\.0\\.1)(:[0-9]+)?$';
 
 /** Options of {@link startPantryStack}; all optional. */
 export interface PantryStackOptions {
@@ -48,6 +64,12 @@ export interface PantryStackOptions {
    * Go server creates its tables there; the stack never drops them).
    */
   database?: string;
+  /**
+   * Serve browsers too (process runtime, Envoy): CORS allows pages from localhost origins on
+   * both listeners, and {@link PantryStack.web} gives their URLs and mints tokens for the JWT
+   * listener. Default false.
+   */
+  web?: boolean;
 }
 
 /**
@@ -76,6 +98,16 @@ export interface StackPart {
   restart(): Promise<void>;
 }
 
+/** The browser side of a `web: true` stack. */
+export interface WebEndpoints {
+  /** The mutual-TLS listener as a URL for `createWebClient`, e.g. `https://localhost:40123` (the browser needs a client certificate). */
+  readonly mtlsUrl: string;
+  /** The JWT listener (server certificate only; a bearer token instead of a client certificate). */
+  readonly jwtUrl: string;
+  /** A JWT the JWT listener accepts (or, with `expiresInS < 0` or another issuer, refuses). */
+  mintToken(options?: TestTokenOptions): string;
+}
+
 /** A running server (and proxy). */
 export interface PantryStack extends AsyncDisposable {
   /** `host:port` a client dials: the proxy's TLS port, or the server's own mTLS port with `proxy: 'none'`. */
@@ -90,6 +122,8 @@ export interface PantryStack extends AsyncDisposable {
   readonly proxyAdmin?: string;
   /** The handshake with `address` offering h2 and http/1.1: `tls.alpn` is `false` when the listener selected no ALPN (Python gRPC clients then fail). */
   readonly tls: TlsProbeResult;
+  /** URLs and test tokens for browsers; only with `web: true`. */
+  readonly web?: WebEndpoints;
   /** Output of the server and the proxy so far. */
   logs(): string;
   /** Every proxy's `host:port` (one per proxy; `[address]` for a single proxy). For an `ipv4:` target: `ipv4:${addresses.join(',')}`. */
@@ -146,6 +180,8 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
         ? 'docker'
         : 'process'
       : wanted;
+  if (options.web && (runtime !== 'process' || proxy !== 'envoy'))
+    throw new Error("startPantryStack: web: true needs runtime: 'process' and proxy: 'envoy'");
   const startDocker = runtime === 'docker' ? (await docker()).startDockerStack : undefined;
   const replicas = count(options.replicas, 'replicas');
   const proxies = count(options.proxies, 'proxies');
@@ -154,6 +190,8 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     throw new Error(
       'startPantryStack: database is a postgres:// URL for a stack with replicas or proxies, e.g. { replicas: 2, database }',
     );
+  if (many && options.web)
+    throw new Error('startPantryStack: web: true is for a single server and proxy, not with replicas or proxies');
   if (many && (runtime !== 'process' || proxy !== 'envoy'))
     throw new Error(
       `startPantryStack: replicas and proxies need runtime: 'process' and proxy: 'envoy', got ${runtime} and ${proxy}`,
@@ -168,7 +206,8 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       : undefined;
     const certDir = options.certDir ?? (await writeDevCertificates(join(workDir, 'certs'), { serverNames })).dir;
     const proxyCertDir = join(workDir, 'proxy-certs');
-    await prepareProxyCerts(certDir, proxyCertDir);
+    const tokens = new TestTokenIssuer();
+    await prepareProxyCerts(certDir, proxyCertDir, tokens.jwks);
     if (options.persist) await mkdir(join(workDir, 'data'), { recursive: true });
     const request: RuntimeRequest = {
       proxy,
@@ -178,6 +217,7 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       dataDir: options.persist ? join(workDir, 'data') : undefined,
       serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
       ...(many ? { replicas, proxies, database: options.database } : {}),
+      cors: options.web ? { origins: LOCAL_ORIGINS, headers: options.faultInjection ? FAULT_HEADERS : [] } : undefined,
     };
     parts = many
       ? await startReplicaStack(request)
@@ -214,6 +254,14 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       certDir,
       serverAddress: parts.serverAddress,
       proxyAdmin: parts.proxyAdmin,
+      web:
+        options.web && parts.browserAddress
+          ? {
+              mtlsUrl: `https://localhost:${parts.address.split(':').pop()}`,
+              jwtUrl: `https://localhost:${parts.browserAddress.split(':').pop()}`,
+              mintToken: (o) => tokens.mint(o),
+            }
+          : undefined,
       runtime,
       proxy,
       tls,
@@ -299,7 +347,7 @@ async function restart(parts: RuntimeStack, part: 'server' | 'proxy', downMs: nu
   await parts.start(part);
 }
 
-async function prepareProxyCerts(certDir: string, target: string): Promise<void> {
+async function prepareProxyCerts(certDir: string, target: string, jwks: string): Promise<void> {
   await mkdir(target, { recursive: true });
   for (const f of ['ca.crt', 'server.crt', 'server.key']) {
     try {
@@ -314,4 +362,6 @@ async function prepareProxyCerts(certDir: string, target: string): Promise<void>
   const pem =
     (await readFile(join(certDir, 'server.crt'), 'utf8')) + (await readFile(join(certDir, 'server.key'), 'utf8'));
   await writeFile(join(target, 'server.pem'), pem, { mode: 0o644 });
+  // The public keys of the stack's test tokens, for the JWT listener of Envoy's shipped config.
+  await writeFile(join(target, 'jwks.json'), jwks, { mode: 0o644 });
 }

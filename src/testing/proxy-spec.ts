@@ -18,6 +18,12 @@ export interface ProxyEndpoints {
   certs: string;
   /** `host:port` of the proxy's admin interface (Envoy), on loopback. */
   admin: string;
+  /** `host:port` of Envoy's browser listener (JWT, port 8444 in the shipped config); unchanged when absent. */
+  browserListen?: string;
+  /** A regular expression of the page origins CORS allows, instead of the config's example origin. */
+  corsOrigins?: string;
+  /** Request headers CORS allows on top of the config's (e.g. the fault-injection keys). */
+  corsHeaders?: readonly string[];
 }
 
 /**
@@ -116,6 +122,22 @@ export const PROXIES: Record<ProxyKind, ProxySpec> = {
           );
         out = out.replace(pattern, `$1${value}`);
       }
+      if (e.browserListen && /\bport_value: 8444\b/.test(out)) {
+        const [browserHost, browserPort] = splitHostPort(e.browserListen);
+        out = out
+          .replace(/(\bport_value: )8444\b/, `$1${browserPort}`)
+          .replace(/(\baddress: )0\.0\.0\.0\b/, `$1${browserHost}`);
+      }
+      if (e.corsOrigins)
+        out = out.replaceAll(
+          /^(\s*)- exact: "https:\/\/pantry\.example\.com"$/gm,
+          (_m, indent: string) => `${indent}- safe_regex:\n${indent}    regex: '${e.corsOrigins}'`,
+        );
+      if (e.corsHeaders?.length)
+        out = out.replaceAll(
+          /allow_headers: "([^"]*)"/g,
+          (_m, h: string) => `allow_headers: "${h},${e.corsHeaders!.join(',')}"`,
+        );
       return out;
     },
     // After the dispatch loop starts, listeners go to the workers: this line comes once they do.

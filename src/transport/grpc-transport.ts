@@ -1,3 +1,4 @@
+import { grpcMetadata } from './grpc-metadata.js';
 import { Metadata, type ChannelInterface, type Client, type ClientReadableStream } from '@grpc/grpc-js';
 import { toPantryError } from '../errors/grpc-status.js';
 import type { HintContext } from '../errors/hints.js';
@@ -78,7 +79,7 @@ async function serverStream(client: Client, req: ServerStreamRequest, toError: T
     passBytes,
     deserializerOf(req.method),
     bytes,
-    req.metadata,
+    grpcMetadata(req.metadata),
     deadlineOption(req),
   );
   const stopListening = onAbort(req.signal, () => call.cancel());

@@ -1,3 +1,5 @@
+import type { CallMetadata } from '../metadata/call-metadata.js';
+import { grpcMetadata } from './grpc-metadata.js';
 import { Metadata, status as Status, type ChannelInterface, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 
 /** grpc-js's `Call` (what `Channel#createCall` returns; not exported by name, pinned by a contract test). */
@@ -33,7 +35,7 @@ export function startUnary(
   path: string,
   bytes: Buffer,
   decode: (bytes: Buffer) => unknown,
-  metadata: Metadata,
+  metadata: CallMetadata,
   deadline: number,
   signal: AbortSignal | undefined,
   done: UnaryDone,
@@ -42,7 +44,7 @@ export function startUnary(
   const call = channel.createCall(path, deadline, undefined, null, undefined);
   const inGroup = group !== undefined && signal === group.signal;
   const listener = new UnaryListener(call, decode, done, inGroup ? undefined : signal, inGroup ? group : undefined);
-  call.start(metadata, listener);
+  call.start(grpcMetadata(metadata), listener);
   call.startRead();
   call.sendMessageWithContext({}, bytes);
   call.halfClose();

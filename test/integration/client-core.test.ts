@@ -110,15 +110,15 @@ describe('safe retries against the real server', () => {
 });
 
 describe('deadlines and cancellation', () => {
-  it('fails a slow call within 50 ms of its deadline, saying the budget', async () => {
+  it('fails a slow call at its deadline, not when the server answers, saying the budget', async () => {
     await using client = createClient(stack.address, stack.certDir);
     await client.hello.hello({}); // connected: measure the deadline, not the handshake
     const t0 = performance.now();
-    const err = await client.hello.hello({}, { deadlineMs: 300, ...fault({ 'delay-ms': '2000' }) }).catch((e) => e);
+    const err = await client.hello.hello({}, { deadlineMs: 300, ...fault({ 'delay-ms': '5000' }) }).catch((e) => e);
     const elapsed = performance.now() - t0;
     expect(err.code).toBe(Code.DEADLINE_EXCEEDED);
     expect(elapsed).toBeGreaterThanOrEqual(295);
-    expect(elapsed).toBeLessThan(350);
+    expect(elapsed).toBeLessThan(1_300); // slack for a loaded 2-core machine; the server answers after 5 s
     expect(err.message).toMatch(/deadline of 300 ms \(1 attempt/);
   });
 
@@ -129,10 +129,10 @@ describe('deadlines and cancellation', () => {
     await client.hello.hello({});
     const t0 = performance.now();
     const err = await client.hello
-      .hello({}, { deadlineMs: 400, ...fault({ code: 'UNAVAILABLE', 'delay-ms': '60' }) })
+      .hello({}, { deadlineMs: 400, ...fault({ code: 'UNAVAILABLE', 'delay-ms': '150' }) })
       .catch((e) => e);
-    // 400 ms plus slack for a loaded 2-core machine; retrying past the deadline would take ~1 s more.
-    expect(performance.now() - t0).toBeLessThan(650);
+    // 400 ms plus slack for a loaded 2-core machine; ten attempts past the deadline would take over 2 s.
+    expect(performance.now() - t0).toBeLessThan(1_200);
     expect(err.attempts).toBeGreaterThan(1);
     expect([Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED]).toContain(err.code);
   });
@@ -147,7 +147,7 @@ describe('deadlines and cancellation', () => {
       .hello({}, { signal: controller.signal, ...fault({ 'delay-ms': '3000' }) })
       .catch((e) => e);
     expect(err.code).toBe(Code.CANCELLED);
-    expect(performance.now() - t0).toBeLessThan(300);
+    expect(performance.now() - t0).toBeLessThan(1_500); // the server would answer after 3 s
   });
 });
 

@@ -5,7 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HelloRequest, HelloResponse } from '../../src/generated/hello/v1/hello.js';
-import { envoyBinary, ENVOY_VERSION, startPantryStack, type PantryStack } from '../../src/testing/index.js';
+import {
+  envoyBinary,
+  ENVOY_VERSION,
+  startPantryStack,
+  TestTokenIssuer,
+  type PantryStack,
+} from '../../src/testing/index.js';
 import { DEPLOY_DIR } from '../../src/testing/server-binary.js';
 import { tempCerts } from '../helpers.js';
 
@@ -28,6 +34,7 @@ async function validate(relative: string): Promise<{ ok: boolean; output: string
     certs.dir,
   );
   await writeFile(join(certs.dir, 'server.pem'), '');
+  await writeFile(join(certs.dir, 'jwks.json'), new TestTokenIssuer().jwks); // the JWT listener's key set
   const file = join(certs.root, relative.replaceAll('/', '-'));
   await writeFile(file, config);
   try {

@@ -46,8 +46,8 @@ async function app(hide: string[], steps: string[]) {
 }
 
 describe('@pantry/client/testing without its optional peers', () => {
-  it('imports, runs a process stack, and fails a docker stack or dev certificates naming the package', async () => {
-    const r = await app(PEERS, ['process', 'docker', 'certs']);
+  it('imports, runs a process stack and a fake with certDir, and fails a docker stack or dev certificates naming the package', async () => {
+    const r = await app(PEERS, ['process', 'docker', 'certs', 'fake']);
     for (const p of PEERS) expect(r[`hidden ${p}`]).toMatchObject({ code: 'ERR_MODULE_NOT_FOUND' }); // the premise
     expect(r.import.ok).toBe(true);
     expect(r.process.ok).toBe('Hello, no peers!');
@@ -57,6 +57,10 @@ describe('@pantry/client/testing without its optional peers', () => {
     );
     expect(r.certs).toMatchObject({ name: 'PantryError', code: 'FAILED_PRECONDITION' });
     expect(r.certs.message).toMatch(/npm install --save-dev reflect-metadata/);
+    // createFakePantry: serves with a given certDir; its default dev certificates name the package
+    expect(r.fake.ok).toBe('Hello, a fake!');
+    expect(r['fake certs']).toMatchObject({ name: 'PantryError', code: 'FAILED_PRECONDITION' });
+    expect(r['fake certs'].message).toMatch(/npm install --save-dev reflect-metadata/);
   });
 
   it('names @peculiar/x509 when only it is missing', async () => {

@@ -1,3 +1,4 @@
+import type { CallMetadata } from '../../src/metadata/call-metadata.js';
 import { Client, credentials, Metadata, type ChannelInterface, type StatusObject } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { fastUnary } from '../../src/client/fast-unary.js';
@@ -21,7 +22,11 @@ interface Listener {
 }
 type Answer = (l: Listener) => void;
 
-const status = (code: Code, details = '', metadata = new Metadata()): StatusObject => ({ code, details, metadata });
+const status = (code: Code, details = '', metadata = new Metadata()): StatusObject => ({
+  code: code as number,
+  details,
+  metadata,
+});
 const ok =
   (bytes: Uint8Array, header = new Metadata(), trailer = new Metadata()): Answer =>
   (l) => {
@@ -109,7 +114,7 @@ describe('the fused unary path', () => {
     const trailer = new Metadata();
     trailer.set('x-t', '2');
     const { hello, foods, calls, piped } = setup([ok(helloBytes, header, trailer)]);
-    const got: [Metadata?, Metadata?] = [];
+    const got: [CallMetadata?, CallMetadata?] = [];
     const before = Date.now();
     const res = await hello.hello({ name: 'cache' }, { onHeader: (h) => (got[0] = h), onTrailer: (t) => (got[1] = t) });
     expect(res).toEqual({ message: 'Hello, cache!' });
@@ -213,7 +218,7 @@ describe('grpc-js contract (Channel#createCall, whose Call type is not exported 
       call.startRead();
       call.sendMessageWithContext({}, Buffer.alloc(0));
       call.halfClose();
-      call.cancelWithStatus(Code.CANCELLED, 'Cancelled on client');
+      call.cancelWithStatus(Code.CANCELLED as number, 'Cancelled on client');
       expect(await ended).toMatchObject({ code: Code.CANCELLED, details: 'Cancelled on client' });
     } finally {
       client.close();

@@ -1,3 +1,4 @@
+import type { CallMetadata } from '../../src/metadata/call-metadata.js';
 import { Metadata } from '@grpc/grpc-js';
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -80,8 +81,8 @@ describe('unary methods', () => {
     const trailer = new Metadata();
     trailer.set('t', '2');
     const got: string[] = [];
-    const onHeader = (m: Metadata) => got.push(`header ${m.get('h')}`);
-    const onTrailer = (m: Metadata) => got.push(`trailer ${m.get('t')}`);
+    const onHeader = (m: CallMetadata) => got.push(`header ${m.get('h')}`);
+    const onTrailer = (m: CallMetadata) => got.push(`trailer ${m.get('t')}`);
     await serviceClient(S, recording(() => ({ kind: 'unary', message: {}, header, trailer })).pipeline).getFood(
       { id: 'x' },
       { onHeader, onTrailer },

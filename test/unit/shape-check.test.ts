@@ -6,7 +6,7 @@ import { methodInfo } from '../../src/schema/method-info.js';
 // The request shape check, called directly: the shape read from the descriptors, and the exact
 // message for each wrong value.
 
-const shape = (name: keyof typeof S.methods) => shapeOf(methodInfo(S, S.methods[name]).requestSchema);
+const shape = (name: keyof typeof S.methods) => shapeOf(methodInfo(S, S.methods[name]).requestSchema!);
 
 describe('shapeOf', () => {
   it('maps proto fields to JS kinds, well-known types included', () => {

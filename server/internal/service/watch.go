@@ -53,6 +53,13 @@ func (s *FoodStorage) WatchExpiringFoods(req *pantryv1.WatchExpiringFoodsRequest
 			return toStatus(err)
 		}
 	}
+	// Headers at once, not with the first item: a watch of an empty window
+	// would otherwise leave fetch-based (gRPC-Web) clients waiting for a
+	// response at all. Sent after subscribing, so a client that has the
+	// headers sees every later change.
+	if err := stream.SendHeader(nil); err != nil {
+		return err
+	}
 	slices.SortFunc(foods, func(a, b store.Food) int {
 		return cmp.Or(cmp.Compare(a.BestBefore, b.BestBefore), cmp.Compare(a.ID, b.ID))
 	})

@@ -175,3 +175,27 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestWatchSendsHeadersAtOnce(t *testing.T) {
+	// An empty window: no item to send, yet the headers must come (gRPC-Web clients on fetch wait for them).
+	client, _ := serve(t, NewFoodStorage(store.New(), fixedClock))
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stream, err := client.WatchExpiringFoods(ctx, &pantryv1.WatchExpiringFoodsRequest{WithinDays: 1, Follow: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := stream.Header()
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("Header() = %v; want the headers", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Header() did not return within 10 s of opening an empty watch; want the headers at once")
+	}
+}

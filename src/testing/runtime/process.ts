@@ -45,12 +45,24 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
     let address = serverAddress;
     let launchProxy: ((restart?: { epoch: number; baseId: string }) => Promise<void>) | undefined;
     let proxyAdmin: string | undefined;
+    let browserAddress: string | undefined;
     const baseIdFile = join(req.workDir, 'envoy-base-id');
     if (spec) {
       const port = await freePort();
       address = `127.0.0.1:${port}`;
-      const endpoints = { listen: address, upstream: serverAddress, certs, admin: `127.0.0.1:${await freePort()}` };
-      if (spec.kind === 'envoy') proxyAdmin = endpoints.admin;
+      const endpoints = {
+        listen: address,
+        upstream: serverAddress,
+        certs,
+        admin: `127.0.0.1:${await freePort()}`,
+        browserListen: `127.0.0.1:${await freePort()}`,
+        corsOrigins: req.cors?.origins,
+        corsHeaders: req.cors?.headers,
+      };
+      if (spec.kind === 'envoy') {
+        proxyAdmin = endpoints.admin;
+        browserAddress = endpoints.browserListen;
+      }
       const configPath = join(req.workDir, spec.configName);
       await writeFile(configPath, spec.render(await readFile(req.proxyConfig ?? spec.config, 'utf8'), endpoints));
       launchProxy = async (restart) => {
@@ -70,6 +82,7 @@ export async function startProcessStack(req: RuntimeRequest): Promise<RuntimeSta
       address,
       serverAddress,
       proxyAdmin,
+      browserAddress,
       logs: () => processes.flatMap((p) => p.logLines()).join('\n'),
       kill: (name) => part(name).stop({ kill: true }),
       start: async (name) => {

@@ -68,6 +68,8 @@ export async function startReplicaStack(req: RuntimeRequest): Promise<RuntimeSta
           upstream: upstreams[0],
           certs: req.proxyCertDir,
           admin: `127.0.0.1:${await freePort()}`,
+          // The browser (JWT) listener of the shipped config: a port of its own per Envoy.
+          browserListen: `127.0.0.1:${await freePort()}`,
         };
         const config = join(req.workDir, `envoy-${j + 1}.yaml`);
         const shipped = await readFile(req.proxyConfig ?? spec.config, 'utf8');

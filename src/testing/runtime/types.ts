@@ -37,6 +37,8 @@ export interface RuntimeStack {
   /** Replicas and proxies, with `replicas`/`proxies` requested (process runtime). */
   replicas?: RuntimePart[];
   proxies?: RuntimePart[];
+  /** `host:port` of Envoy's browser (JWT) listener; process runtime with Envoy only. */
+  browserAddress?: string;
   logs(): string;
   /** Kills a part at once (SIGKILL, like a crash). */
   kill(part: 'server' | 'proxy'): Promise<void>;
@@ -62,4 +64,6 @@ export interface RuntimeRequest {
   proxies?: number;
   /** A `postgres://` URL the replicas share instead of a SQLite file in `dataDir`/`workDir`. */
   database?: string;
+  /** CORS settings for browser tests (`startPantryStack({ web: true })`): allowed origins (a regex) and extra request headers. */
+  cors?: { origins: string; headers: readonly string[] };
 }
