@@ -1,5 +1,4 @@
-import type { Metadata } from '@grpc/grpc-js';
-import { type CallOptions, PantryError } from '../../src/index.js';
+import { type CallMetadata, type CallOptions, PantryError } from '../../src/index.js';
 
 /**
  * What a call came to, in a form two servers can be compared by: the response (timestamps as
@@ -20,7 +19,7 @@ export type Outcome =
 
 /** Runs `call` with options that capture the headers (and no retries), and returns its outcome. */
 export async function outcomeOf(call: (options: CallOptions) => Promise<unknown>): Promise<Outcome> {
-  let headers: Metadata | undefined;
+  let headers: CallMetadata | undefined;
   try {
     const ok = await call({ retry: false, onHeader: (h) => (headers = h) });
     return { ok: plain(ok), headers: pantryHeaders(headers) };
@@ -56,7 +55,7 @@ export async function streamOutcome(stream: AsyncIterable<unknown>): Promise<{ m
   }
 }
 
-function pantryHeaders(md: Metadata | undefined): Record<string, string> {
+function pantryHeaders(md: CallMetadata | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(md?.getMap() ?? {})) if (k.startsWith('pantry-')) out[k] = String(v);
   return out;

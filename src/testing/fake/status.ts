@@ -1,4 +1,4 @@
-import { Metadata, type ServerErrorResponse } from '@grpc/grpc-js';
+import { Metadata, type ServerErrorResponse, type status as GrpcStatus } from '@grpc/grpc-js';
 import { Code } from '../../errors/code.js';
 import { PantryError } from '../../errors/pantry-error.js';
 import { detailTypeName, type StatusDetail } from '../../errors/status-details.js';
@@ -60,7 +60,11 @@ export function serverError(status: PantryError, trailers?: Metadata): ServerErr
     const bin = Status.encode({ code: status.code, message: status.details, details }).finish();
     metadata.set('grpc-status-details-bin', Buffer.from(bin));
   }
-  return Object.assign(new Error(status.details), { code: status.code, details: status.details, metadata });
+  return Object.assign(new Error(status.details), {
+    code: status.code as number as GrpcStatus, // the same numbers: errors/code.ts mirrors grpc-js's table
+    details: status.details,
+    metadata,
+  });
 }
 
 /**
