@@ -4,9 +4,12 @@ import { which } from '../src/testing/which.js';
 const hasDocker = await dockerAvailable();
 const hasHaproxy = which('haproxy') !== undefined;
 
+const hasPostgres = !!process.env.PANTRY_TEST_POSTGRES;
+
 const HOW = {
   docker: 'a Docker engine (set DOCKER_HOST if its socket is not the default)',
   haproxy: 'haproxy on PATH (Debian/Ubuntu: apt-get install haproxy)',
+  postgres: 'PANTRY_TEST_POSTGRES=postgres://… naming a throwaway database (.ci/postgres starts one)',
 };
 
 /**
@@ -18,7 +21,7 @@ const HOW = {
  * const proxies = ['envoy', ...(needs('haproxy', 'harness') ? ['haproxy'] : [])];
  */
 export function needs(what: keyof typeof HOW, file: string): boolean {
-  const have = what === 'docker' ? hasDocker : hasHaproxy;
+  const have = what === 'docker' ? hasDocker : what === 'haproxy' ? hasHaproxy : hasPostgres;
   if (have || process.env.CI) return true;
   console.warn(`${file}: skipping the stacks that need ${HOW[what]}`);
   return false;

@@ -57,10 +57,12 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
    */
   redactKeys?: readonly string[];
   /**
-   * `round_robin` spreads calls over every address of the target (an `ipv4:` list, or a
-   * `dns:///` name with several addresses), one connection each; a hedged call's attempts go to
-   * different backends. Default `pick_first` (grpc-js's: one connection). A `grpc.service_config`
-   * in `channelOptions` wins over it.
+   * How calls spread over the addresses of the target. `'pick_first'` (grpc-js's default): one
+   * connection to the first address that answers. `'round_robin'`: a connection to every address,
+   * calls in turn over the ready ones, for a multi-address target (`ipv4:10.0.0.7:8443,10.0.0.8:8443`
+   * or `dns:///pantry-envoy.pantry.svc.cluster.local:8443`, resolved again when a connection is
+   * lost, at most once a second); a hedged call's attempts go to different backends. Default
+   * `'pick_first'`. A `grpc.service_config` in `channelOptions` wins over it.
    */
   loadBalancing?: LoadBalancing;
   /** Extra grpc-js channel options (keepalive, message sizes, …). grpc-js client interceptors are refused: use `interceptors`. */

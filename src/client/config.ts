@@ -119,10 +119,12 @@ export function resolveConfig(
     );
   }
 
-  if (address.scheme && serverName === undefined && o.insecure !== true)
+  // An ipv4: list checks each address against the certificates' IP SANs, a dns:/// name the name;
+  // an xDS listener name is no name the certificates carry.
+  if (address.scheme === 'xds' && serverName === undefined && o.insecure !== true)
     throw configError(
       Code.INVALID_ARGUMENT,
-      `address "${address.target}" (${addressFrom}) is a target URI: TLS needs serverName, the name the servers' certificates carry`,
+      `address "${address.target}" (${addressFrom}) is an xds: target: TLS needs serverName, the name the servers' certificates carry`,
       'add serverName (or PANTRY_SERVER_NAME), e.g. serverName: "pantry.internal"',
     );
   const optionDeadline = positiveMs(o.deadlineMs, 'option deadlineMs');

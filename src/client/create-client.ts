@@ -17,6 +17,7 @@ import { RetryThrottle } from '../retry/throttle.js';
 import type { CertificateWatcher } from '../tls/certificate-watcher.js';
 import { clientCredentials } from '../tls/credentials.js';
 import { createChannel } from '../transport/channel.js';
+import { tracedRoundRobin } from '../transport/traced-round-robin.js';
 import { grpcTransport } from '../transport/grpc-transport.js';
 import type { ClientOptions } from './client-options.js';
 import { resolveConfig, type ClientConfig } from './config.js';
@@ -98,9 +99,11 @@ function startClient(
   let watcher: CertificateWatcher | undefined;
   let channel: Client | undefined;
   let stopConnectivityTrace: (() => void) | undefined;
+  let stopBackendTrace: (() => void) | undefined;
   const release = () => {
     lifetime.abort();
     stopConnectivityTrace?.();
+    stopBackendTrace?.();
     watcher?.close();
     channel?.close();
   };
@@ -115,7 +118,16 @@ function startClient(
       lifetime.signal,
     );
     watcher = built.watcher;
-    const grpcChannel = createChannel(address.target, built.credentials, config);
+    // round_robin with the connection tracer: every backend's connection state is traced too.
+    const traced =
+      config.loadBalancing === 'round_robin' && tracer.enabled('connection')
+        ? tracedRoundRobin((m) => tracer.debug('connection', `${address.target} ${m}`))
+        : undefined;
+    stopBackendTrace = traced?.release;
+    const grpcChannel = createChannel(address.target, built.credentials, {
+      ...config,
+      loadBalancingConfig: traced?.config,
+    });
     channel = grpcChannel;
     stopConnectivityTrace = tracer.enabled('connection')
       ? watchConnectivity(grpcChannel, tracer, address.target)

@@ -8,7 +8,8 @@ import { probeTls, type TlsProbeResult } from '../tls/probe.js';
 import { writeDevCertificates } from './dev-certificates.js';
 import { loadOptionalPeer } from './optional-peer.js';
 import { startProcessStack } from './runtime/process.js';
-import type { RuntimeRequest, RuntimeStack } from './runtime/types.js';
+import { proxyHost, startReplicaStack } from './runtime/replicas.js';
+import type { RuntimePart, RuntimeRequest, RuntimeStack } from './runtime/types.js';
 import { PROXIES, type ProxyKind } from './proxy-spec.js';
 import { TestTokenIssuer, type TestTokenOptions } from './test-tokens.js';
 
@@ -51,11 +52,50 @@ export interface PantryStackOptions {
   /** Extra flags for the Go server. */
   serverArgs?: string[];
   /**
+   * Go replicas, sharing one SQLite database, on 127.0.0.2, 127.0.0.3, … (one port); default 1.
+   * More than one (or `proxies` > 1) needs the process runtime and Envoy: every Envoy's cluster
+   * lists every replica, with gRPC health checks and outlier detection.
+   */
+  replicas?: number;
+  /** Envoys, each in front of every replica, on 127.0.1.1, 127.0.1.2, … (one port); default 1. */
+  proxies?: number;
+  /**
+   * With `replicas`/`proxies`: a `postgres://` URL the replicas share instead of a SQLite file (the
+   * Go server creates its tables there; the stack never drops them).
+   */
+  database?: string;
+  /**
    * Serve browsers too (process runtime, Envoy): CORS allows pages from localhost origins on
    * both listeners, and {@link PantryStack.web} gives their URLs and mints tokens for the JWT
    * listener. Default false.
    */
   web?: boolean;
+}
+
+/**
+ * One replica or one proxy of a stack.
+ *
+ * @example
+ * await stack.replicas[0].kill(); await stack.replicas[0].start();
+ * await stack.proxies[1].restart();
+ */
+export interface StackPart {
+  /** `host:port` it listens on (a replica: plaintext HTTP/2 behind the proxies; a proxy: mutual TLS). */
+  readonly address: string;
+  /** Envoy's admin address (`/stats`, `/clusters`) on loopback; proxies only. */
+  readonly admin?: string;
+  /** Its output so far. */
+  logs(): string;
+  /** SIGKILL (a crash); `start()` brings it back on the same address. */
+  kill(): Promise<void>;
+  /** Starts it after `kill()`; resolves once it serves (a replica: healthy in every Envoy). */
+  start(): Promise<void>;
+  /**
+   * Restarts it as an operator does in a rolling update: a replica gets SIGTERM (health NOT_SERVING,
+   * calls in flight finish) and starts again; an Envoy drains (GOAWAY, listener closed), gets
+   * SIGTERM and starts again. Resolves once it serves again.
+   */
+  restart(): Promise<void>;
 }
 
 /** The browser side of a `web: true` stack. */
@@ -86,6 +126,14 @@ export interface PantryStack extends AsyncDisposable {
   readonly web?: WebEndpoints;
   /** Output of the server and the proxy so far. */
   logs(): string;
+  /** Every proxy's `host:port` (one per proxy; `[address]` for a single proxy). For an `ipv4:` target: `ipv4:${addresses.join(',')}`. */
+  readonly addresses: readonly string[];
+  /** The Go replicas, with `replicas` (and `proxies`) requested; empty otherwise. */
+  readonly replicas: readonly StackPart[];
+  /** The Envoys, with `replicas` (and `proxies`) requested; empty otherwise. */
+  readonly proxies: readonly StackPart[];
+  /** Restarts every replica, one after the other, then every proxy (see {@link StackPart.restart}). */
+  rollingRestart(): Promise<void>;
   /** Kills the Go server (SIGKILL: a crash); `startServer()` brings it back on the same address. Its store is in memory: a restart empties it. */
   stopServer(): Promise<void>;
   /** Starts the Go server again after `stopServer()`. */
@@ -135,11 +183,28 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
   if (options.web && (runtime !== 'process' || proxy !== 'envoy'))
     throw new Error("startPantryStack: web: true needs runtime: 'process' and proxy: 'envoy'");
   const startDocker = runtime === 'docker' ? (await docker()).startDockerStack : undefined;
+  const replicas = count(options.replicas, 'replicas');
+  const proxies = count(options.proxies, 'proxies');
+  const many = replicas > 1 || proxies > 1;
+  if (options.database !== undefined && (!many || !/^postgres(ql)?:\/\//.test(options.database)))
+    throw new Error(
+      'startPantryStack: database is a postgres:// URL for a stack with replicas or proxies, e.g. { replicas: 2, database }',
+    );
+  if (many && options.web)
+    throw new Error('startPantryStack: web: true is for a single server and proxy, not with replicas or proxies');
+  if (many && (runtime !== 'process' || proxy !== 'envoy'))
+    throw new Error(
+      `startPantryStack: replicas and proxies need runtime: 'process' and proxy: 'envoy', got ${runtime} and ${proxy}`,
+    );
 
   const workDir = await mkdtemp(join(tmpdir(), 'pantry-stack-'));
   let parts: RuntimeStack | undefined;
   try {
-    const certDir = options.certDir ?? (await writeDevCertificates(join(workDir, 'certs'))).dir;
+    // Several proxies: the server certificate names each proxy's address too.
+    const serverNames = many
+      ? ['localhost', '127.0.0.1', ...Array.from({ length: proxies }, (_, j) => proxyHost(j))]
+      : undefined;
+    const certDir = options.certDir ?? (await writeDevCertificates(join(workDir, 'certs'), { serverNames })).dir;
     const proxyCertDir = join(workDir, 'proxy-certs');
     const tokens = new TestTokenIssuer();
     await prepareProxyCerts(certDir, proxyCertDir, tokens.jwks);
@@ -151,9 +216,14 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       workDir,
       dataDir: options.persist ? join(workDir, 'data') : undefined,
       serverArgs: [...(options.faultInjection ? ['-fault-injection'] : []), ...(options.serverArgs ?? [])],
+      ...(many ? { replicas, proxies, database: options.database } : {}),
       cors: options.web ? { origins: LOCAL_ORIGINS, headers: options.faultInjection ? FAULT_HEADERS : [] } : undefined,
     };
-    parts = startDocker ? await startDocker(request) : await startProcessStack(request);
+    parts = many
+      ? await startReplicaStack(request)
+      : startDocker
+        ? await startDocker(request)
+        : await startProcessStack(request);
     const { material } = loadTlsMaterial({ certDir });
     // The handshake the stack reports. Retried while the listener is not up yet (a published
     // container port accepts and resets until the proxy listens) or a loaded machine is slow.
@@ -169,6 +239,16 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
     }
     let stopped = false;
     const started = parts;
+    const stackPart = (p: RuntimePart): StackPart => ({
+      address: p.address,
+      admin: p.admin,
+      logs: () => p.logs(),
+      kill: () => p.kill(),
+      start: () => p.start(),
+      restart: () => p.stop().then(() => p.start()),
+    });
+    const replicaParts = (parts.replicas ?? []).map(stackPart);
+    const proxyParts = (parts.proxies ?? []).map(stackPart);
     const stack: PantryStack = {
       address: parts.address,
       certDir,
@@ -186,6 +266,16 @@ export async function startPantryStack(options: PantryStackOptions = {}): Promis
       proxy,
       tls,
       logs: () => started.logs(),
+      addresses: proxyParts.length ? proxyParts.map((p) => p.address) : [parts.address],
+      replicas: replicaParts,
+      proxies: proxyParts,
+      async rollingRestart() {
+        if (!replicaParts.length)
+          throw new Error(
+            'rollingRestart: start the stack with replicas (and proxies), e.g. { replicas: 3, proxies: 2 }',
+          );
+        for (const p of [...replicaParts, ...proxyParts]) await p.restart();
+      },
       stopServer: () => started.kill('server'),
       startServer: () => started.start('server').then(() => servingAgain(parts!.address, certDir)),
       restartServer: (o = {}) =>
@@ -241,6 +331,14 @@ async function servingAgain(address: string, certDir: string, timeoutMs = 20_000
   } finally {
     client.close();
   }
+}
+
+/** A count of replicas or proxies: a whole number from 1 to 9 (loopback addresses 127.0.0.2–10). */
+function count(value: number | undefined, name: string): number {
+  if (value === undefined) return 1;
+  if (!Number.isInteger(value) || value < 1 || value > 9)
+    throw new Error(`startPantryStack: ${name} must be a whole number from 1 to 9, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 async function restart(parts: RuntimeStack, part: 'server' | 'proxy', downMs: number): Promise<void> {

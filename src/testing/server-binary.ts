@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,10 @@ async function build(): Promise<string> {
       'the Go toolchain (go) is not on PATH: install Go 1.24 or later, or set PANTRY_SERVER_BIN to a prebuilt pantry-server binary, or use runtime: "docker" with a prebuilt image',
     );
   }
-  const outDir = join(tmpdir(), 'pantry-client-server');
+  // One binary per checkout: two checkouts (worktrees, CI jobs) on one machine must not replace
+  // each other's binary, which a restarted server process would run.
+  const checkout = createHash('sha256').update(SERVER_DIR).digest('hex').slice(0, 12);
+  const outDir = join(tmpdir(), 'pantry-client-server', checkout);
   await mkdir(outDir, { recursive: true });
   const out = join(outDir, 'pantry-server');
   const partial = `${out}.${process.pid}.${Date.now()}`;

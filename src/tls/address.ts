@@ -8,14 +8,17 @@ export interface Address {
   port: number;
   /** `host:port` as grpc-js dials it (IPv6 hosts in brackets). */
   target: string;
-  /** True when the host is an IP address, not a name (false for a target URI). */
+  /** True when the host is an IP address, not a name (for an `ipv4:` list: every element is one). */
   isIp: boolean;
   /**
    * Set for a gRPC target URI instead of `host:port`: `ipv4:` (a list of addresses, for
-   * `round_robin`), `dns:///name:port`, or `xds:///name` (needs `@grpc/grpc-js-xds`). `host` and
-   * `port` are then those of the first address (the xDS name and 443 for `xds:`).
+   * `round_robin`), `dns:///name:port` (the name resolved here to all its addresses, as a
+   * Kubernetes headless Service returns every pod), or `xds:///name` (needs `@grpc/grpc-js-xds`).
+   * `host` and `port` are then those of the first address (the xDS name and 443 for `xds:`).
    */
   scheme?: TargetScheme;
+  /** The `ipv4:` list's addresses, or the `dns:///` name's one. */
+  endpoints?: readonly Address[];
 }
 
 /** The gRPC target URI schemes an address may use. */
@@ -93,7 +96,7 @@ function parseTargetUri(raw: string, from: string, scheme: TargetScheme, rest: s
     if (!rest.startsWith('///')) throw fail('a dns: target is dns:///name:port');
     const inner = parseAddress(rest.slice(3), from);
     if (inner.isIp) throw fail('a dns: target names a host; give IP addresses as an ipv4: list');
-    return { ...inner, target: `dns:///${inner.target}`, isIp: false, scheme };
+    return { ...inner, target: `dns:///${inner.target}`, isIp: false, scheme, endpoints: [inner] };
   }
   const parts = rest.split(',');
   if (!parts.every((p) => /^[\d.]+:\d+$/.test(p.trim())))
@@ -103,7 +106,8 @@ function parseTargetUri(raw: string, from: string, scheme: TargetScheme, rest: s
     host: addresses[0].host,
     port: addresses[0].port,
     target: `ipv4:${addresses.map((a) => a.target).join(',')}`,
-    isIp: false,
+    isIp: true,
     scheme,
+    endpoints: addresses,
   };
 }

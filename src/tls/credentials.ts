@@ -89,7 +89,7 @@ export function clientCredentials(
     // An IP target without serverName: no IP as SNI (Node's DEP0123), the IP SAN verified instead.
     credentials:
       address.isIp && !serverName
-        ? new IpTargetCredentials(address.host, () => watcher.current)
+        ? new IpTargetCredentials(address.scheme === 'ipv4' ? undefined : address.host, () => watcher.current)
         : experimental.createCertificateProviderChannelCredentials(watcher, material.cert ? watcher : null),
     watcher,
     caSource,

@@ -20,8 +20,9 @@ import type { TlsMaterial } from './material.js';
 export class IpTargetCredentials extends ChannelCredentials {
   private context: { material: TlsMaterial; secure: SecureContext } | undefined;
 
+  /** `ip` undefined: each connection checks the address it reached (an `ipv4:` list of targets). */
   constructor(
-    private readonly ip: string,
+    private readonly ip: string | undefined,
     private readonly material: () => TlsMaterial,
   ) {
     super();
@@ -59,6 +60,7 @@ export class IpTargetCredentials extends ChannelCredentials {
   }
 
   private connect(socket: Socket): Promise<experimental.SecureConnectResult> {
+    const ip = this.ip ?? socket.remoteAddress ?? '';
     return new Promise((resolve, reject) => {
       let secureContext: SecureContext;
       try {
@@ -74,8 +76,8 @@ export class IpTargetCredentials extends ChannelCredentials {
           secureContext,
           ALPNProtocols: ['h2'],
           // No servername: no SNI. The identity check is on the IP address itself.
-          host: this.ip,
-          checkServerIdentity: (_host, cert) => checkServerIdentity(this.ip, cert),
+          host: ip,
+          checkServerIdentity: (_host, cert) => checkServerIdentity(ip, cert),
         },
         () => {
           tlsSocket.removeListener('close', onClose);

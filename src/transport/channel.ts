@@ -34,9 +34,11 @@ export function createChannel(
     serverName?: string;
     channelOptions?: Readonly<Partial<ChannelOptions>>;
     loadBalancing?: LoadBalancing;
+    /** With round_robin: the child policy entry instead of `{ round_robin: {} }` (see `tracedRoundRobin`). */
+    loadBalancingConfig?: object;
   } = {},
 ): Client {
-  const { serverName, channelOptions, loadBalancing } = options;
+  const { serverName, channelOptions, loadBalancing, loadBalancingConfig } = options;
   // grpc-js-xds reads its bootstrap from process.env itself, so that is where it must be.
   if (target.startsWith('xds:')) registerXds(process.env);
   if (loadBalancing === 'round_robin') registerHedgeAwareBalancer();
@@ -53,14 +55,21 @@ export function createChannel(
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
-    ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
+    // round_robin: a subchannel per resolved address, calls in turn over the READY ones. A lost
+    // connection makes grpc-js resolve the name again; the DNS resolver waits at least this long
+    // between resolutions (grpc-js's default is 30 s: new pods stay unseen that long).
+    // (Each hedge of a call goes to a backend the call has not used yet: the hedge-aware picker.)
     ...(loadBalancing === 'round_robin'
       ? {
           'grpc.service_config': JSON.stringify({
-            loadBalancingConfig: [{ [HEDGE_AWARE_POLICY]: { childPolicy: [{ round_robin: {} }] } }],
+            loadBalancingConfig: [
+              { [HEDGE_AWARE_POLICY]: { childPolicy: [loadBalancingConfig ?? { round_robin: {} }] } },
+            ],
           }),
+          'grpc.dns_min_time_between_resolutions_ms': 1_000,
         }
       : {}),
+    ...(serverName ? { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName } : {}),
     ...channelOptions,
     // The SDK owns retries, and this is not negotiable per client: grpc-js would otherwise re-send a
     // call on its own when a proxy answers RST_STREAM REFUSED_STREAM (transparent retry), also after

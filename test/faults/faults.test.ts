@@ -27,6 +27,8 @@ const SIZE = FULL
       concurrency: 32,
       slowReplicaMs: 10_000,
       slowReplicaRate: 200,
+      rollingRate: 200,
+      rollingSteadyMs: 10_000,
     }
   : {
       restartLoadMs: 8_000,
@@ -39,6 +41,8 @@ const SIZE = FULL
       concurrency: 32,
       slowReplicaMs: 3_000,
       slowReplicaRate: 100,
+      rollingRate: 100,
+      rollingSteadyMs: 3_000,
     };
 const rows: Row[] = [];
 const stacks: PantryStack[] = [];
@@ -180,6 +184,80 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
   it.runIf(needs('haproxy', 'faults'))('2d. HAProxy killed and restarted under load: same accounting', async () => {
     const s = await stack(false, { proxy: 'haproxy' });
     await writesUnderDisruption('HAProxy killed and restarted', s, () => s.restartProxy({ downMs: SIZE.downMs }));
+  });
+
+  it(`2e. rolling restart of 3 replicas and 2 Envoys at ${SIZE.rollingRate}/s of mixed load: not one failed call, spread within ±15%`, async () => {
+    // Three Go replicas sharing one SQLite database behind two Envoys; the client balances over both
+    // Envoys (round_robin over an ipv4: list). Every replica gets SIGTERM and comes back, one after
+    // the other, then every Envoy drains (GOAWAY, listener closed), gets SIGTERM and comes back.
+    const s = await stack(false, { replicas: 3, proxies: 2 });
+    await using client = createClient(`ipv4:${s.addresses.join(',')}`, s.certDir, {
+      loadBalancing: 'round_robin',
+      deadlineMs: 5_000,
+      logger: silent,
+    });
+    const prefix = `rolling-${Date.now()}-`;
+    const { food: seed } = await client.foodStorage.addFood({ food: { name: `${prefix}seed`, quantity: 1 } });
+    const acked = new Set<string>([`${prefix}seed`]);
+    const answered: Array<{ at: number; replica: string }> = [];
+    const t0 = performance.now();
+    let rolloutAt = Number.POSITIVE_INFINITY;
+    let rolledAt = Number.POSITIVE_INFINITY;
+    const rollout = new Promise<void>((resolve, reject) =>
+      setTimeout(() => {
+        rolloutAt = performance.now() - t0;
+        s.rollingRestart().then(() => {
+          rolledAt = performance.now() - t0;
+          resolve();
+        }, reject);
+      }, SIZE.rollingSteadyMs),
+    );
+    const result = await runLoad({
+      durationMs: SIZE.rollingSteadyMs,
+      until: rollout.then(() => new Promise((r) => setTimeout(r, 1_500))),
+      ratePerSec: SIZE.rollingRate,
+      op: async (i) => {
+        const at = performance.now() - t0;
+        const onHeader = (h: { get(k: string): unknown[] }) =>
+          void answered.push({ at, replica: String(h.get('pantry-replica')[0]) });
+        if (i % 4 === 0) {
+          const foodName = `${prefix}${i}`;
+          await client.foodStorage.addFood({ food: { name: foodName, quantity: 1 } }, { onHeader });
+          acked.add(foodName);
+        } else if (i % 4 === 1) await client.foodStorage.getFood({ id: seed!.id }, { onHeader });
+        else await client.foodStorage.listFoods({ pageSize: 10 }, { onHeader });
+      },
+    });
+    await rollout;
+    const stored = await storedNames(client, prefix);
+    const storedSet = new Set(stored);
+    const duplicates = stored.length - storedSet.size;
+    const lost = [...acked].filter((n) => !storedSet.has(n)).length;
+    const spread = (from: number, to: number) => {
+      const counts: Record<string, number> = {};
+      for (const a of answered) if (a.at >= from && a.at < to) counts[a.replica] = (counts[a.replica] ?? 0) + 1;
+      const values = ['r1', 'r2', 'r3'].map((r) => counts[r] ?? 0);
+      const mean = values.reduce((x, y) => x + y, 0) / values.length;
+      return { values, worst: Math.max(...values.map((v) => Math.abs(v / mean - 1))) };
+    };
+    const steady = spread(0, rolloutAt);
+    const whole = spread(0, Number.POSITIVE_INFINITY);
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    rows.push({
+      scenario: `rolling restart of 3 replicas and 2 Envoys at ${SIZE.rollingRate}/s (round_robin over both Envoys)`,
+      ...pick(result),
+      duplicates,
+      lost,
+      notes: `mixed load (¼ AddFood, ¼ GetFood, ½ ListFoods); rollout of ${((rolledAt - rolloutAt) / 1000).toFixed(1)} s; ${acked.size} AddFood acknowledged, ${storedSet.size} stored; calls per replica before the rollout ${steady.values.join(' / ')} (worst ${pct(steady.worst)} from the mean), over the whole run ${whole.values.join(' / ')} (${pct(whole.worst)})`,
+    });
+    expect(result.failedByCode, JSON.stringify(result.outcomes.filter((o) => !o.ok).slice(0, 5))).toEqual({});
+    expect(duplicates).toBe(0);
+    expect(lost).toBe(0);
+    expect(storedSet.size).toBe(acked.size);
+    expect(result.outcomes.some((o) => o.ok && o.startedAt > rolledAt)).toBe(true);
+    // Each Envoy takes the replicas in turn, so ±15% holds also for CI's 300 calls before the rollout.
+    expect(steady.worst, `calls per replica before the rollout: ${steady.values}`).toBeLessThanOrEqual(0.15);
+    expect((s.logs().match(/pantry-server: shutting down/g) ?? []).length).toBe(3);
   });
 
   it('3. server down at a steady rate: throttled attempts, fast failures with a hint, quick recovery', async () => {
@@ -384,12 +462,12 @@ describe(`reliability (${FULL ? 'full' : 'CI'} size)`, { timeout: FULL ? 600_000
     // Three Go servers with mutual TLS, no proxy: two healthy, one with -delay 200ms; the client
     // balances over two of them with round_robin (an ipv4: target), so half the first attempts
     // land on the slow one when it is in the pair.
-    const a = await stack(false, { proxy: 'none', serverArgs: ['-name', 'a'] });
-    const b = await stack(false, { proxy: 'none', certDir: a.certDir, serverArgs: ['-name', 'b'] });
+    const a = await stack(false, { proxy: 'none', serverArgs: ['-replica-id', 'a'] });
+    const b = await stack(false, { proxy: 'none', certDir: a.certDir, serverArgs: ['-replica-id', 'b'] });
     const slowB = await stack(false, {
       proxy: 'none',
       certDir: a.certDir,
-      serverArgs: ['-name', 'b-slow', '-delay', '200ms'],
+      serverArgs: ['-replica-id', 'b-slow', '-delay', '200ms'],
     });
     for (const s of [a, b, slowB]) {
       await using direct = createClient(s.address, s.certDir, { logger: silent });
@@ -484,6 +562,7 @@ How to read it:
 - **Envoy hot restart (drain)**: \`restartProxy({ graceful: true })\`, as an operator restarts Envoy: a new Envoy (\`--restart-epoch 1\`) takes over the listening socket, the old one drains its connections (GOAWAY, \`--drain-time-s 2\`) and exits. Not one call may fail.
 - **Envoy max_connection_duration 1 s (GOAWAY)**: the shipped config with every downstream connection closed gracefully after 1 s instead of 10 minutes, so the client is sent GOAWAY and reconnects many times under load. Not one call may fail; Envoy's \`downstream_cx_max_duration_reached\` counter proves the connections were cycled.
 - **GetFood over 2 replicas, one slowed by 200 ms**: three Go servers with mutual TLS and no proxy (two healthy, one started with \`-delay 200ms\`); the client dials two of them as one \`ipv4:\` target with \`loadBalancing: 'round_robin'\`, so half the first attempts meet the slow one. Hedging (\`hedging: { delayMs, maxAttempts: 2 }\`, delayMs the healthy p50) sends a second attempt to the other replica; the first answer wins and the slow attempt is cancelled. Hedged p99 must stay below 2× the healthy p99.
+- **rolling restart of 3 replicas and 2 Envoys**: \`startPantryStack({ replicas: 3, proxies: 2 })\` — three Go replicas sharing one SQLite database (\`-db sqlite:…\`) behind two Envoys whose clusters list every replica with gRPC health checks and outlier detection; the client balances over both Envoys (\`loadBalancing: 'round_robin'\`, an \`ipv4:\` target). After a steady phase, \`stack.rollingRestart()\` gives every replica SIGTERM and starts it again (waiting until both Envoys see it healthy), then drains every Envoy (GOAWAY, listener closed), stops and starts it. Not one call may fail, no write may be lost or doubled; "calls per replica" counts the \`pantry-replica\` response header, which must stay within ±15% of the mean before the rollout.
 - Closed-loop runs (restarts) keep 32 calls in flight: while a part is down, calls fail fast, so failures are counted in the thousands though the outage lasts ${SIZE.downMs / 1000} s.
 - The bad-input matrix (test/unit/create-client-validation.test.ts, test/integration/bad-requests.test.ts), the secret scan of all test output and harness process logs (test/setup/count-reporter.ts, test/setup/no-secrets-in-output.ts) and the property-based tests of the retry scheduler (test/unit/retry-properties.test.ts) run in \`npm test\`.
 `;

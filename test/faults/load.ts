@@ -30,13 +30,18 @@ export async function runLoad(options: {
   concurrency?: number;
   ratePerSec?: number;
   op: (i: number) => Promise<unknown>;
-  /** Closed loop only: also keep going until this settles. */
+  /** Also keep going until this settles. */
   until?: Promise<unknown>;
 }): Promise<LoadResult> {
   const outcomes: Outcome[] = [];
   const t0 = performance.now();
   const end = t0 + options.durationMs;
   let i = 0;
+  let settled = !options.until;
+  const done = () => {
+    settled = true;
+  };
+  options.until?.then(done, done);
   const one = async () => {
     const startedAt = performance.now();
     try {
@@ -58,18 +63,13 @@ export async function runLoad(options: {
   if (options.ratePerSec) {
     const inflight: Promise<void>[] = [];
     const interval = 1000 / options.ratePerSec;
-    for (let next = t0; next < end; next += interval) {
+    for (let next = t0; next < end || !settled; next += interval) {
       const wait = next - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       inflight.push(one());
     }
     await Promise.all(inflight);
   } else {
-    let settled = !options.until;
-    const done = () => {
-      settled = true;
-    };
-    options.until?.then(done, done);
     await Promise.all(
       Array.from({ length: options.concurrency ?? 1 }, async () => {
         while (performance.now() < end || !settled) await one();

@@ -5,18 +5,18 @@ import { captureLogger } from '../helpers.js';
 
 // Hedged reads against two real Go servers with mutual TLS, one slowed by 200 ms (its -delay
 // flag), reached through one ipv4: target with round_robin, so every other first attempt lands on
-// the slow one. Each server names itself in the pantry-server-name response header.
+// the slow one. Each server names itself in the pantry-replica response header.
 let fast: PantryStack;
 let slow: PantryStack;
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
-  fast = await startPantryStack({ runtime: 'process', proxy: 'none', serverArgs: ['-name', 'fast'] });
+  fast = await startPantryStack({ runtime: 'process', proxy: 'none', serverArgs: ['-replica-id', 'fast'] });
   slow = await startPantryStack({
     runtime: 'process',
     proxy: 'none',
     certDir: fast.certDir,
-    serverArgs: ['-name', 'slow', '-delay', '200ms'],
+    serverArgs: ['-replica-id', 'slow', '-delay', '200ms'],
   });
   // The same food on both (each store numbers its foods from 1).
   for (const s of [fast, slow]) {
@@ -50,7 +50,7 @@ async function getFoods(client: PantryClient, n: number) {
       { id: 'food-00000001' },
       {
         onHeader: (h) => {
-          by = String(h.get('pantry-server-name')[0]);
+          by = String(h.get('pantry-replica')[0]);
         },
       },
     );
@@ -87,7 +87,7 @@ describe('hedged reads over two replicas, one slowed by 200 ms', { timeout: 60_0
           { id: 'food-00000001' },
           {
             onHeader: (h) => {
-              by = String(h.get('pantry-server-name')[0]);
+              by = String(h.get('pantry-replica')[0]);
             },
           },
         );
@@ -111,7 +111,7 @@ describe('hedged reads over two replicas, one slowed by 200 ms', { timeout: 60_0
         { food: { name: `hedge-write-${i}`, quantity: 1 } },
         {
           onHeader: (h) => {
-            by = String(h.get('pantry-server-name')[0]);
+            by = String(h.get('pantry-replica')[0]);
           },
         },
       );

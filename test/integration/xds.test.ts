@@ -13,7 +13,7 @@ import { PACKAGE_ROOT } from '../../src/testing/server-binary.js';
 // deploy/xds, with three real Go servers speaking mutual TLS: the test changes the endpoints over
 // the management server's admin API and the client's traffic follows within 5 s. The same
 // management server configures a real Envoy (ADS), whose traffic follows the same changes. Each
-// server names itself in the pantry-server-name response header.
+// server names itself in the pantry-replica response header.
 const run = promisify(execFile);
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const replicas: Record<string, PantryStack> = {};
@@ -34,7 +34,7 @@ beforeAll(async () => {
       runtime: 'process',
       proxy: 'none',
       certDir: replicas.a?.certDir,
-      serverArgs: ['-name', name],
+      serverArgs: ['-replica-id', name],
     });
   }
   const certs = replicas.a.certDir;
@@ -132,7 +132,7 @@ async function answeredBy(via: PantryClient = client): Promise<string> {
     {},
     {
       onHeader: (h) => {
-        by = String(h.get('pantry-server-name')[0]);
+        by = String(h.get('pantry-replica')[0]);
       },
     },
   );

@@ -11,8 +11,12 @@ describe('target URIs', () => {
       host: '127.0.0.1',
       port: 5001,
       target: 'ipv4:127.0.0.1:5001,127.0.0.2:5002',
-      isIp: false,
+      isIp: true,
       scheme: 'ipv4',
+      endpoints: [
+        { host: '127.0.0.1', port: 5001, target: '127.0.0.1:5001', isIp: true },
+        { host: '127.0.0.2', port: 5002, target: '127.0.0.2:5002', isIp: true },
+      ],
     });
     expect(parseAddress('dns:///pantry.default.svc:8443', 'test')).toMatchObject({
       host: 'pantry.default.svc',
@@ -37,7 +41,7 @@ describe('target URIs', () => {
     expect(() => parseAddress(raw, 'option address')).toThrow(why);
   });
 
-  it('needs serverName with TLS: the certificates cannot match a list or an xDS name', () => {
+  it('needs serverName with TLS for an xds: name, which no certificate carries', () => {
     const err = (() => {
       try {
         resolveConfig({ address: 'xds:///pantry', certDir: '/nonexistent' }, {});
@@ -46,7 +50,7 @@ describe('target URIs', () => {
       }
     })();
     expect(err).toBeInstanceOf(PantryError);
-    expect((err as PantryError).details).toContain('is a target URI: TLS needs serverName');
+    expect((err as PantryError).details).toContain('is an xds: target: TLS needs serverName');
     expect(resolveConfig({ address: 'xds:///pantry', serverName: 'localhost' }, {}).address.scheme).toBe('xds');
     expect(resolveConfig({ address: 'ipv4:127.0.0.1:1,127.0.0.1:2', insecure: true }, {}).address.scheme).toBe('ipv4');
   });

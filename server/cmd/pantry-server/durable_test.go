@@ -29,14 +29,25 @@ import (
 // with SIGKILL in the middle of a stream of AddFood calls, restarts it on the
 // same file and checks what a client that saw the calls succeed expects.
 func TestDataFileSurvivesSIGKILL(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "pantry.jsonl")
+	testSurvivesSIGKILL(t, []string{"-data-file", data}, func(n int) string { return fmt.Sprintf("data file %s: %d foods from", data, n) })
+}
+
+// TestSQLiteSurvivesSIGKILL is the same with -db sqlite:FILE: a commit is
+// acknowledged only once SQLite's WAL has it.
+func TestSQLiteSurvivesSIGKILL(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "pantry.db")
+	testSurvivesSIGKILL(t, []string{"-db", db}, func(n int) string { return fmt.Sprintf("sqlite database: %d foods", n) })
+}
+
+func testSurvivesSIGKILL(t *testing.T, storeArgs []string, wantReport func(foods int) string) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildServer(t)
-	data := filepath.Join(t.TempDir(), "pantry.jsonl")
 	ctx := t.Context()
 
-	first := startServer(t, bin, "-listen", "127.0.0.1:0", "-data-file", data)
+	first := startServer(t, bin, append([]string{"-listen", "127.0.0.1:0"}, storeArgs...)...)
 	c := connect(t, first.addr)
 	mustAdd := func(requestID, name string, qty int32) *pantryv1.Food {
 		t.Helper()
@@ -97,7 +108,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 	wg.Wait()
 	t.Logf("killed after %d acknowledged AddFood calls under load, %d in flight", len(acked)-2, len(pending))
 
-	second := startServer(t, bin, "-listen", "127.0.0.1:0", "-data-file", data)
+	second := startServer(t, bin, append([]string{"-listen", "127.0.0.1:0"}, storeArgs...)...)
 	c = connect(t, second.addr)
 	atRestart := len(listAll(t, c))
 	t.Logf("restarted with %d foods: %d of the calls in flight had been stored", atRestart, atRestart-2-len(acked))
@@ -119,7 +130,7 @@ func TestDataFileSurvivesSIGKILL(t *testing.T) {
 		check func(t *testing.T)
 	}{
 		{"the restarted server reports what it replayed on stderr", func(t *testing.T) {
-			if want := fmt.Sprintf("data file %s: %d foods from", data, atRestart); !strings.Contains(second.stderr(t), want) {
+			if want := wantReport(atRestart); !strings.Contains(second.stderr(t), want) {
 				t.Fatalf("stderr: got %q, want it to contain %q", second.stderr(t), want)
 			}
 		}},

@@ -20,7 +20,8 @@ type options struct {
 	logRequests    bool
 	shutdownGrace  time.Duration
 	dataFile       string
-	name           string
+	db             string
+	replicaID      string
 	delay          time.Duration
 }
 
@@ -40,7 +41,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.faultInjection, "fault-injection", false, "obey the pantry-fault-* request metadata (for client tests only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request to stderr, not only the failed ones")
 	fs.StringVar(&o.dataFile, "data-file", "", "keep the stock in this `file` too, replayed on start and appended to on every change, so it survives restarts and kills; empty keeps it in memory only")
-	fs.StringVar(&o.name, "name", "", "`name` of this replica, sent in the pantry-server-name response header of every pantry call")
+	fs.StringVar(&o.db, "db", "", "keep the stock in a database that replicas share: `sqlite:FILE` (created if missing) or a postgres:// URL; replaces -data-file")
+	fs.StringVar(&o.replicaID, "replica-id", "", "send this `id` in the pantry-replica response header of every pantry and hello call, to tell replicas apart")
 	fs.DurationVar(&o.delay, "delay", 0, "wait this long before every pantry unary call (a slow replica, for tests); health checks are not delayed")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
@@ -54,6 +56,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.delay < 0 {
 		return o, usageError{"-delay must not be negative"}
+	}
+	if o.db != "" && o.dataFile != "" {
+		return o, usageError{"-db and -data-file exclude each other: -db sqlite:FILE succeeds the data file"}
 	}
 	if o.shutdownGrace < 0 {
 		return o, usageError{"-shutdown-grace must not be negative"}

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(opts.dataFile, stderr)
+	st, err := openStore(opts, stderr)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		FaultInjection: opts.faultInjection,
 		Log:            stderr,
 		LogRequests:    opts.logRequests,
-		Instance:       instance.Instance{Name: opts.name, Delay: opts.delay},
+		Instance:       instance.Instance{Name: opts.replicaID, Delay: opts.delay},
 	})
 	if opts.faultInjection {
 		fmt.Fprintln(stderr, "pantry-server: fault injection is on: requests obey the pantry-fault-* metadata")
@@ -92,9 +92,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 }
 
-// openStore returns an empty in-memory store for an empty path, or the store
-// kept in the data file at path, reporting what it replayed to stderr.
-func openStore(path string, stderr io.Writer) (*store.Store, error) {
+// openStore returns the database of -db, or else an empty in-memory store for
+// an empty -data-file, or the store kept in that data file, reporting what it
+// replayed to stderr.
+func openStore(opts options, stderr io.Writer) (store.Backend, error) {
+	if opts.db != "" {
+		db, err := store.OpenDB(opts.db)
+		if err != nil {
+			return nil, err
+		}
+		n, err := db.Len()
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		fmt.Fprintf(stderr, "pantry-server: %s database: %d foods\n", db.Kind(), n)
+		return db, nil
+	}
+	path := opts.dataFile
 	if path == "" {
 		return store.New(), nil
 	}

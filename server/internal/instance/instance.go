@@ -15,9 +15,9 @@ import (
 )
 
 // Header is the response header that carries the replica's name.
-const Header = "pantry-server-name"
+const Header = "pantry-replica"
 
-// Instance is what the -name and -delay flags set; the zero value does nothing.
+// Instance is what the -replica-id and -delay flags set; the zero value does nothing.
 type Instance struct {
 	// Name, when set, is sent as the Header of every pantry and hello call.
 	Name string

@@ -55,6 +55,9 @@ func (c *Cache[V]) GetOrCreate(key string, now time.Time) *V {
 	return v
 }
 
+// TTL returns how long a key is remembered.
+func (c *Cache[V]) TTL() time.Duration { return c.ttl }
+
 // Len returns how many keys the cache holds.
 func (c *Cache[V]) Len() int { return len(c.items) }
 

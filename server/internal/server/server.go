@@ -29,8 +29,8 @@ import (
 // Config configures a Server; the zero value serves plaintext without fault
 // injection, logging failed requests to stderr.
 type Config struct {
-	// Store holds the stock; nil means a new empty store.
-	Store *store.Store
+	// Store holds the stock; nil means a new empty memory store.
+	Store store.Backend
 	// Now is the clock of the services; nil means time.Now.
 	Now func() time.Time
 	// TLS, when set, serves TLS with this configuration instead of plaintext

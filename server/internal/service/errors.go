@@ -54,6 +54,12 @@ func toStatus(err error) error {
 				Type: "REQUEST_ID", Subject: reused.RequestID, Description: "use a new request_id for a new request; a retry repeats the same request",
 			}}})
 	}
+	var unavailable *store.UnavailableError
+	if errors.As(err, &unavailable) {
+		// Retryable: a write that failed this way is answered by a retry with
+		// its request_id, applied or not.
+		return status.Error(codes.Unavailable, unavailable.Error())
+	}
 	return status.Error(codes.Internal, err.Error())
 }
 

@@ -13,7 +13,7 @@ import (
 type FoodStorage struct {
 	pantryv1.UnimplementedFoodStorageServiceServer
 
-	store *store.Store
+	store store.Backend
 	now   func() time.Time
 
 	stopOnce sync.Once
@@ -22,7 +22,7 @@ type FoodStorage struct {
 
 // NewFoodStorage serves st. now gives the current time, from which "today"
 // is taken in UTC; nil means time.Now.
-func NewFoodStorage(st *store.Store, now func() time.Time) *FoodStorage {
+func NewFoodStorage(st store.Backend, now func() time.Time) *FoodStorage {
 	if now == nil {
 		now = time.Now
 	}

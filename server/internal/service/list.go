@@ -37,12 +37,15 @@ func (s *FoodStorage) ListFoods(_ context.Context, req *pantryv1.ListFoodsReques
 		return nil, err
 	}
 
-	foods, more := s.store.List(store.Query{
+	foods, more, err := s.store.List(store.Query{
 		After:          after,
 		Limit:          size,
 		Category:       req.GetCategory(),
 		ExpiringBefore: req.GetExpiringBefore(),
 	})
+	if err != nil {
+		return nil, toStatus(err)
+	}
 	resp := &pantryv1.ListFoodsResponse{Foods: make([]*pantryv1.Food, len(foods))}
 	for i, f := range foods {
 		resp.Foods[i] = toProto(f)

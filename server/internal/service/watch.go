@@ -42,10 +42,16 @@ func (s *FoodStorage) WatchExpiringFoods(req *pantryv1.WatchExpiringFoodsRequest
 		sub   *store.Subscription
 	)
 	if req.GetFollow() {
-		foods, sub = s.store.Subscribe(watchBuffer, w.contains)
+		var err error
+		if foods, sub, err = s.store.Subscribe(watchBuffer, w.contains); err != nil {
+			return toStatus(err)
+		}
 		defer sub.Close()
 	} else {
-		foods = s.store.Snapshot(w.contains)
+		var err error
+		if foods, err = s.store.Snapshot(w.contains); err != nil {
+			return toStatus(err)
+		}
 	}
 	// Headers at once, not with the first item: a watch of an empty window
 	// would otherwise leave fetch-based (gRPC-Web) clients waiting for a

@@ -81,7 +81,7 @@ func TestConcurrentWrites(t *testing.T) {
 						t.Errorf("Consume(%s): got %+v, %v; want applied", ownKey, out, err)
 						return
 					}
-					if foods, _ := s.List(Query{Limit: 10}); len(foods) == 0 {
+					if foods, _, _ := s.List(Query{Limit: 10}); len(foods) == 0 {
 						t.Errorf("List: got no foods, want at least the stock")
 						return
 					}

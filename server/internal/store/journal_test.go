@@ -35,7 +35,7 @@ func restart(t *testing.T, s *Store, path string, opts ...Option) *Store {
 }
 
 func all(s *Store) []Food {
-	foods, _ := s.List(Query{Limit: 1000})
+	foods, _, _ := s.List(Query{Limit: 1000})
 	return foods
 }
 

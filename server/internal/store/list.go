@@ -31,8 +31,8 @@ func (q Query) match(f Food) bool {
 }
 
 // List returns up to q.Limit foods matching q in ID order, and whether more
-// matching foods follow them.
-func (s *Store) List(q Query) (foods []Food, more bool) {
+// matching foods follow them; the error is always nil for a memory store.
+func (s *Store) List(q Query) (foods []Food, more bool, err error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	i := 0
@@ -50,9 +50,9 @@ func (s *Store) List(q Query) (foods []Food, more bool) {
 			continue
 		}
 		if len(foods) == q.Limit {
-			return foods, true
+			return foods, true, nil
 		}
 		foods = append(foods, f)
 	}
-	return foods, false
+	return foods, false, nil
 }

@@ -47,7 +47,7 @@ func TestList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			foods, more := s.List(tt.query)
+			foods, more, _ := s.List(tt.query)
 			if got := names(foods); !slices.Equal(got, tt.want) || more != tt.wantMore {
 				t.Fatalf("got %v more=%v, want %v more=%v", got, more, tt.want, tt.wantMore)
 			}
@@ -63,7 +63,7 @@ func TestPagingIsStableWhileFoodsChange(t *testing.T) {
 	var seen []string
 	after := ""
 	for page := 0; ; page++ {
-		foods, more := s.List(Query{After: after, Limit: 3})
+		foods, more, _ := s.List(Query{After: after, Limit: 3})
 		for _, f := range foods {
 			seen = append(seen, f.ID)
 		}
@@ -101,7 +101,7 @@ func TestDeleteCompactsTheOrder(t *testing.T) {
 		}
 	})
 	t.Run("the remaining foods still list in order", func(t *testing.T) {
-		foods, _ := s.List(Query{Limit: 100})
+		foods, _, _ := s.List(Query{Limit: 100})
 		if len(foods) != 10 || foods[0].ID != "food-00000091" {
 			t.Fatalf("got %d foods starting %v, want 10 starting food-00000091", len(foods), foods[0].ID)
 		}

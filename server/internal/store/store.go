@@ -32,7 +32,7 @@ type Store struct {
 	consumeKeys *keycache.Cache[replay]
 	deleteKeys  *keycache.Cache[replay]
 
-	watchers map[*Subscription]struct{}
+	hub *hub
 
 	// journal, when not nil, receives every change before it is applied.
 	journal *journal
@@ -62,8 +62,8 @@ func New(opts ...Option) *Store {
 		addKeys:     keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
 		consumeKeys: keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
 		deleteKeys:  keycache.New[replay](DefaultMaxKeys, DefaultKeyTTL),
-		watchers:    make(map[*Subscription]struct{}),
 	}
+	s.hub = newHub(&s.mu)
 	for _, o := range opts {
 		o(s)
 	}

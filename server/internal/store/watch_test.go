@@ -14,7 +14,7 @@ func TestSubscribe(t *testing.T) {
 		{"the snapshot holds the matching foods at subscription time", func(t *testing.T, s *Store) {
 			add(t, s, "", Food{Name: "a", BestBefore: "2026-01-01"})
 			add(t, s, "", Food{Name: "b"})
-			snap, sub := s.Subscribe(4, dated)
+			snap, sub, _ := s.Subscribe(4, dated)
 			defer sub.Close()
 			if len(snap) != 1 || snap[0].Name != "a" {
 				t.Fatalf("snapshot: got %v, want [a]", names(snap))
@@ -22,7 +22,7 @@ func TestSubscribe(t *testing.T) {
 		}},
 		{"adds, updates and consumptions after it are delivered in order", func(t *testing.T, s *Store) {
 			f := add(t, s, "", water(5))
-			_, sub := s.Subscribe(4, dated)
+			_, sub, _ := s.Subscribe(4, dated)
 			defer sub.Close()
 			add(t, s, "", Food{Name: "new"})
 			update(t, s, f.ID, func(g *Food) error { g.Name = "renamed"; return nil })
@@ -42,7 +42,7 @@ func TestSubscribe(t *testing.T) {
 			}
 		}},
 		{"a reader that falls behind is closed with ErrLagged", func(t *testing.T, s *Store) {
-			_, sub := s.Subscribe(2, dated)
+			_, sub, _ := s.Subscribe(2, dated)
 			for range 3 {
 				add(t, s, "", water(1))
 			}
@@ -56,7 +56,7 @@ func TestSubscribe(t *testing.T) {
 			sub.Close() // harmless after the store closed it
 		}},
 		{"close unsubscribes and may be called twice", func(t *testing.T, s *Store) {
-			_, sub := s.Subscribe(2, dated)
+			_, sub, _ := s.Subscribe(2, dated)
 			sub.Close()
 			sub.Close()
 			add(t, s, "", water(1))

@@ -9,11 +9,34 @@
  */
 import type { ProxyKind } from '../proxy-spec.js';
 
+/**
+ * One replica or one proxy of a stack with several (`startReplicaStack`).
+ *
+ * @example
+ * await parts.replicas![1].stop(); await parts.replicas![1].start();
+ */
+export interface RuntimePart {
+  /** `host:port` it listens on. */
+  address: string;
+  /** Envoy's admin address (proxies only). */
+  admin?: string;
+  logs(): string;
+  /** SIGKILL, like a crash. */
+  kill(): Promise<void>;
+  /** Stops it the way an operator does: a replica gets SIGTERM; an Envoy drains first, then SIGTERM. */
+  stop(): Promise<void>;
+  /** Starts it again on the same address; resolves once every Envoy sees it healthy (replicas) or it listens. */
+  start(): Promise<void>;
+}
+
 /** What a runtime starts; the stack adds certificates, the TLS probe and clean-up. */
 export interface RuntimeStack {
   address: string;
   serverAddress: string;
   proxyAdmin?: string;
+  /** Replicas and proxies, with `replicas`/`proxies` requested (process runtime). */
+  replicas?: RuntimePart[];
+  proxies?: RuntimePart[];
   /** `host:port` of Envoy's browser (JWT) listener; process runtime with Envoy only. */
   browserAddress?: string;
   logs(): string;
@@ -36,6 +59,11 @@ export interface RuntimeRequest {
   /** A directory for the server's data file when the store persists. */
   dataDir?: string;
   serverArgs: string[];
+  /** Go replicas sharing one SQLite database, and Envoys in front of all of them; 1 each by default. */
+  replicas?: number;
+  proxies?: number;
+  /** A `postgres://` URL the replicas share instead of a SQLite file in `dataDir`/`workDir`. */
+  database?: string;
   /** CORS settings for browser tests (`startPantryStack({ web: true })`): allowed origins (a regex) and extra request headers. */
   cors?: { origins: string; headers: readonly string[] };
 }
