@@ -57,7 +57,7 @@ describe('loadBalancing', () => {
     );
   });
 
-  it('round_robin puts the policy into the service config and re-resolves at most once a second', () => {
+  it('round_robin puts the policy (under the hedge-aware picker) into the service config and re-resolves at most once a second', () => {
     const channel = createChannel('ipv4:127.0.0.2:1,127.0.0.3:1', credentials.createInsecure(), {
       loadBalancing: 'round_robin',
     });
@@ -65,7 +65,9 @@ describe('loadBalancing', () => {
     const opts = (channel.getChannel() as unknown as { internalChannel: { options: Record<string, unknown> } })
       .internalChannel.options;
     channel.close();
-    expect(JSON.parse(String(opts['grpc.service_config']))).toEqual({ loadBalancingConfig: [{ round_robin: {} }] });
+    expect(JSON.parse(String(opts['grpc.service_config']))).toEqual({
+      loadBalancingConfig: [{ pantry_hedge_aware: { childPolicy: [{ round_robin: {} }] } }],
+    });
     expect(opts['grpc.dns_min_time_between_resolutions_ms']).toBe(1_000);
     expect(opts['grpc.enable_retries']).toBe(0);
   });
