@@ -3,6 +3,7 @@ import type { Interceptor } from '../pipeline/interceptor.js';
 import type { RetryOptions } from '../retry/policy.js';
 import type { TlsInputs } from '../tls/material.js';
 import type { TraceOptions } from '../observability/tracer.js';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
 
 /**
  * Everything `createClient` accepts; every field is optional and most fall back to an
@@ -48,6 +49,12 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
    * auth, token, secret, passw, key, session, cookie, credential or signature, and any `-bin` key).
    */
   redactKeys?: readonly string[];
+  /**
+   * OpenTelemetry spans and gRFC A66 metrics through the optional peer `@opentelemetry/api`:
+   * `true` for the app's global providers and propagator, or `{ tracerProvider, meterProvider }`.
+   * Default off: the stage is not in the pipeline at all.
+   */
+  telemetry?: boolean | TelemetryOptions;
   /** Extra grpc-js channel options (keepalive, message sizes, …). grpc-js client interceptors are refused: use `interceptors`. */
   channelOptions?: Partial<ChannelOptions>;
   /** Where environment variables are read from. Default `process.env`. */
@@ -78,6 +85,7 @@ const KEYS = {
   verbosity: true,
   logger: true,
   redactKeys: true,
+  telemetry: true,
 } as const satisfies Record<keyof ClientOptions, true>;
 
 /**

@@ -24,8 +24,13 @@ export interface TraceOptions {
 }
 
 const LEVELS: Record<Verbosity, number> = { DEBUG: 0, INFO: 1, ERROR: 3, NONE: 4 };
-// The package's own version, read from its package.json (two levels up from src/ or dist/observability/).
-const VERSION: string = (
+/**
+ * The package's own version, read from its package.json (two levels up from src/ or dist/observability/).
+ *
+ * @example
+ * tracerProvider.getTracer('@pantry/client', VERSION);
+ */
+export const VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 

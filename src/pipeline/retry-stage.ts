@@ -66,9 +66,7 @@ export function retrying(
       if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent))
         return Promise.reject(failed(firstError, req, 1));
       const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
-      const onDecision = tracer.enabled('retry')
-        ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d)
-        : undefined;
+      const onDecision = decisionListener(tracer, req);
       return retryAfterFirstFailure(
         {
           attempt: (n) => next({ ...req, attempt: n }).then(succeeded),
@@ -84,6 +82,20 @@ export function retrying(
         throw failed(err, req, state.attempts, state.sleepingAfter);
       });
     },
+  };
+}
+
+/** What hears each retry decision of `req`: the `retry` tracer and the call's observer, or nothing when neither is on. */
+function decisionListener(
+  tracer: Tracer,
+  req: CallRequest,
+): ((error: unknown, attempt: number, d: RetryDecision) => void) | undefined {
+  const traced = tracer.enabled('retry');
+  const observer = req.observer;
+  if (!traced && !observer) return undefined;
+  return (error, attempt, d) => {
+    if (traced) traceDecision(tracer, req, error, attempt, d);
+    observer?.retryDecided(error, attempt, d);
   };
 }
 
