@@ -293,7 +293,7 @@ describe('a server stream', () => {
       await t.metrics(),
       'grpc.client.attempt.rcvd_total_compressed_message_size',
     ) as HistogramMetricData;
-    const bytes = sent.reduce((n, m) => n + watch.responseType.encode(m).finish().length, 0);
+    const bytes = sent.reduce((n: number, m) => n + watch.responseType.encode(m).finish().length, 0);
     expect(rcvd.dataPoints.map((p) => [p.attributes['grpc.status'], p.value.sum])).toEqual([['OK', bytes]]);
   });
 
@@ -321,7 +321,7 @@ describe('createClient({ telemetry })', () => {
     try {
       // Nothing listens on port 1: the call fails UNAVAILABLE at once, with a hint.
       const client = createClient({ address: '127.0.0.1:1', insecure: true, retry: false, telemetry: true });
-      const err = await client.hello.hello({}).catch((e: PantryError) => e);
+      const err = (await client.hello.hello({}).catch((e: unknown) => e)) as PantryError;
       client.close();
       expect(err.code).toBe(Code.UNAVAILABLE);
       const [callSpan] = byName(spans.getFinishedSpans(), 'hello.v1.HelloService/Hello');
