@@ -20,6 +20,7 @@ type options struct {
 	logRequests    bool
 	shutdownGrace  time.Duration
 	dataFile       string
+	otelTraceFile  string
 }
 
 // usageError is a mistake in the command line; main exits with status 2.
@@ -38,6 +39,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.faultInjection, "fault-injection", false, "obey the pantry-fault-* request metadata (for client tests only)")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request to stderr, not only the failed ones")
 	fs.StringVar(&o.dataFile, "data-file", "", "keep the stock in this `file` too, replayed on start and appended to on every change, so it survives restarts and kills; empty keeps it in memory only")
+	fs.StringVar(&o.otelTraceFile, "otel-trace-file", "", "trace every RPC with OpenTelemetry (otelgrpc, W3C traceparent from the caller) and append each span to this `file` as a JSON line; empty traces nothing")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
