@@ -151,6 +151,7 @@ describe('a call retried twice', () => {
     const attempts = byName(spans, 'Attempt.pantry.v1.FoodStorageService.GetFood');
     expect(attempts).toHaveLength(3);
     expect(attempts.map((a) => a.attributes['previous-rpc-attempts'])).toEqual([0, 1, 2]);
+    expect(attempts.map((a) => a.attributes['transparent-retry'])).toEqual([false, false, false]);
     expect(attempts.map((a) => a.attributes['rpc.grpc.status_code'])).toEqual([
       Code.UNAVAILABLE,
       Code.UNAVAILABLE,
@@ -249,7 +250,39 @@ describe('a failed call', () => {
   });
 });
 
+describe('pushback that says stop', () => {
+  it('is an event, and so is the retry it prevented', async () => {
+    const stop = () => {
+      const metadata = new Metadata();
+      metadata.set('grpc-retry-pushback-ms', '-1');
+      return new PantryError({ code: Code.UNAVAILABLE, details: 'draining', method: hello.path, metadata });
+    };
+    const t = setup(scripted(1, stop, { kind: 'unary', message: {} }).transport);
+    await t.pipeline(request(hello)).catch(() => {});
+    const [callSpan] = byName(t.spans(), 'hello.v1.HelloService/Hello');
+    expect(callSpan!.events.slice(0, 2).map((e) => [e.name, e.attributes])).toEqual([
+      ['pushback', { 'grpc.retry.attempt': 1, 'grpc.retry.pushback': 'stop' }],
+      ['no retry', { 'grpc.retry.attempt': 1, 'grpc.retry.reason': 'server pushback says stop' }],
+    ]);
+  });
+});
+
 describe('context', () => {
+  it('sends no traceparent when no global propagator is registered', async () => {
+    propagation.disable();
+    try {
+      const { transport, seen } = scripted(0, unavailable, { kind: 'unary', message: {} });
+      const t = setup(transport);
+      await t.pipeline(request(hello));
+      expect(t.spans()).toHaveLength(2);
+      expect(seen[0]!.get('traceparent')).toEqual([]);
+    } finally {
+      propagation.setGlobalPropagator(
+        new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+      );
+    }
+  });
+
   it("makes the call span a child of the app's active span and sends the app's baggage", async () => {
     const { transport, seen } = scripted(0, unavailable, { kind: 'unary', message: {} });
     const t = setup(transport);
