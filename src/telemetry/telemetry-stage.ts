@@ -53,7 +53,9 @@ export function telemetryStages(
   );
   const metrics = grpcClientMetrics(meter);
   const grpcTarget = `dns:///${server.target}`;
-  const parts: Parts = { api, tracer, metrics, grpcTarget, server };
+  // With the API's no-op meter (no SDK registered) nothing reads the sizes: they are not measured.
+  const meterIsNoop = meter.constructor === api.createNoopMeter().constructor;
+  const parts: Parts = { api, tracer, metrics, grpcTarget, server, meterIsNoop };
   return {
     call: (next) => (req) => runCall(parts, next, req),
     attempt: (next) => (req) => runAttempt(parts, next, req),
@@ -66,6 +68,7 @@ interface Parts {
   readonly metrics: GrpcClientMetrics;
   readonly grpcTarget: string;
   readonly server: TelemetryTarget;
+  readonly meterIsNoop: boolean;
 }
 
 /** One logical call's span, which the retry stage tells its decisions (see {@link CallObserver}). */
@@ -139,12 +142,14 @@ function runAttempt(p: Parts, next: CallFn, req: CallRequest): Promise<CallRespo
   const method = req.method;
   metrics.attemptStarted.add(1, { 'grpc.method': method.path.slice(1), 'grpc.target': p.grpcTarget });
   const recording = span.isRecording();
-  const sent = encodedSize(method.requestType, req.message);
+  const sizes = recording || !p.meterIsNoop;
+  const sent = sizes ? encodedSize(method.requestType, req.message) : 0;
   if (recording) span.addEvent('Outbound message', messageEvent(0, sent));
   let received = 0;
   let messages = 0;
   const started = performance.now();
   const onMessage = (message: unknown) => {
+    if (!sizes) return;
     const size = encodedSize(method.responseType, message);
     received += size;
     if (recording) span.addEvent('Inbound message', messageEvent(messages, size));

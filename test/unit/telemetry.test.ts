@@ -347,6 +347,17 @@ describe('a server stream', () => {
   });
 });
 
+describe('with no SDK registered (the API no-ops)', () => {
+  it('passes responses and streams through unchanged and sends no traceparent', async () => {
+    const { transport, seen } = scripted(1, unavailable, { kind: 'unary', message: { message: 'hi' } });
+    const { call, attempt } = telemetryStages(loadOtelApi(), {}, server, '0.1.0');
+    const retry = retryStage({ ...DEFAULT_RETRY, initialBackoffMs: 1, maxBackoffMs: 2 }, new RetryThrottle(), quiet);
+    const res = await composeInterceptors([call, retry, attempt], transport)(request(hello));
+    expect(res).toEqual({ kind: 'unary', message: { message: 'hi' } });
+    expect(seen.map((m) => m.get('traceparent'))).toEqual([[], []]);
+  });
+});
+
 describe('createClient({ telemetry })', () => {
   it('with true, reports a real failed call through the global providers, the hint included', async () => {
     const spans = new InMemorySpanExporter();
