@@ -2,7 +2,12 @@ import { createRequire } from 'node:module';
 import { Code } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
 
-/** The `@opentelemetry/api` module. */
+/**
+ * The `@opentelemetry/api` module (a type only: nothing is imported until {@link loadOtelApi}).
+ *
+ * @example
+ * const api: OtelApi = loadOtelApi();
+ */
 export type OtelApi = typeof import('@opentelemetry/api');
 
 let loaded: OtelApi | undefined;

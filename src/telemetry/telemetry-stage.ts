@@ -12,7 +12,12 @@ import { grpcClientMetrics, type GrpcClientMetrics } from './grpc-metrics.js';
 import type { OtelApi } from './otel-api.js';
 import type { TelemetryOptions } from './telemetry-options.js';
 
-/** The server a client dials, for `server.address` / `server.port` and `grpc.target`. */
+/**
+ * The server a client dials, for `server.address` / `server.port` and `grpc.target`.
+ *
+ * @example
+ * const target: TelemetryTarget = { target: 'pantry.example.com:443', host: 'pantry.example.com', port: 443 };
+ */
 export interface TelemetryTarget {
   /** `host:port` as the channel dials it. */
   readonly target: string;
