@@ -3,6 +3,7 @@
  * dependency-cruiser. Each folder may import only the folders below it:
  *
  *   metadata ← errors ← observability ← schema ← retry ← pipeline ← transport ← client ← doctor ← cli
+ *                                                       pipeline ← telemetry ← client (OpenTelemetry stages)
  *   (cli also reads schema/: `call` checks its JSON request as the API does)
  *                  tls (errors, observability) ← client, doctor, testing
  *   testing (tls, errors, client: it checks with a Hello that a restarted stack serves)
@@ -18,7 +19,8 @@ const below = {
   tls: ['errors', 'observability'],
   pipeline: ['metadata', 'errors', 'observability', 'schema', 'retry'],
   transport: ['metadata', 'errors', 'observability', 'schema', 'pipeline'],
-  client: ['metadata', 'errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport'],
+  telemetry: ['metadata', 'errors', 'observability', 'schema', 'retry', 'pipeline'],
+  client: ['metadata', 'errors', 'observability', 'schema', 'retry', 'tls', 'pipeline', 'transport', 'telemetry'],
   doctor: ['metadata', 'errors', 'observability', 'schema', 'tls', 'transport', 'client'],
   cli: ['errors', 'schema', 'client', 'doctor', 'testing'],
   testing: ['metadata', 'errors', 'tls', 'client'],

@@ -19,17 +19,19 @@ export const NODE_CLIENTS = [
   'connect',
   'raw-deadline',
   'pantry-dist',
+  'pantry-otel',
 ] as const;
 export type NodeClientName = (typeof NODE_CLIENTS)[number];
 export type ClientName = NodeClientName | 'go';
 export const CLIENTS: readonly ClientName[] = [...NODE_CLIENTS, 'go'];
 /**
- * What `npm run bench` runs. Two more only on request (--clients): `raw-deadline`, the raw stubs
- * with a 10 s deadline per call, and `pantry-dist`, @pantry/client's defaults from a tsc build of
- * src/ (bench/tmp/dist/, what the package ships) instead of src/ through tsx.
+ * What `npm run bench` runs. Three more only on request (--clients): `raw-deadline`, the raw stubs
+ * with a 10 s deadline per call, `pantry-dist`, @pantry/client's defaults from a tsc build of
+ * src/ (bench/tmp/dist/, what the package ships) instead of src/ through tsx, and `pantry-otel`,
+ * `telemetry: true` with no OpenTelemetry SDK registered (the API's no-op providers).
  */
 export const DEFAULT_CLIENTS: readonly ClientName[] = CLIENTS.filter(
-  (c) => c !== 'raw-deadline' && c !== 'pantry-dist',
+  (c) => c !== 'raw-deadline' && c !== 'pantry-dist' && c !== 'pantry-otel',
 );
 
 export const CLIENT_LABELS: Record<ClientName, string> = {
@@ -41,6 +43,7 @@ export const CLIENT_LABELS: Record<ClientName, string> = {
   go: 'grpc-go load client',
   'raw-deadline': 'raw @grpc/grpc-js + 10 s deadline',
   'pantry-dist': '@pantry/client (defaults), tsc build',
+  'pantry-otel': '@pantry/client telemetry: true, no-op OpenTelemetry',
 };
 
 /** Where `pantry-dist` loads the tsc build of src/ from (the runner builds it). */
@@ -106,6 +109,8 @@ export async function makeClient(name: NodeClientName, target: Target): Promise<
       return pantryClient(target, false, await pantryModule());
     case 'pantry-trace':
       return pantryClient(target, true, await pantryModule());
+    case 'pantry-otel':
+      return pantryClient(target, 'otel', await pantryModule());
     case 'pantry-dist':
       return pantryClient(
         target,
@@ -245,10 +250,17 @@ function rawClient(
 }
 
 /** `createClient(address, certDir)`: deadline 10 s, retries and throttling on; with `trace`, PANTRY_TRACE=all into a logger that drops every line. */
-function pantryClient({ address, certDir }: Target, trace: boolean, { createClient }: PantryModule): BenchClient {
-  const client = trace
-    ? createClient(address, certDir, { trace: 'all', logger: discard })
-    : createClient(address, certDir);
+function pantryClient(
+  { address, certDir }: Target,
+  extra: boolean | 'otel',
+  { createClient }: PantryModule,
+): BenchClient {
+  const client =
+    extra === 'otel'
+      ? createClient(address, certDir, { telemetry: true })
+      : extra
+        ? createClient(address, certDir, { trace: 'all', logger: discard })
+        : createClient(address, certDir);
   return {
     hello: () => client.hello.hello({ name: HELLO_NAME }),
     list: async () => (await client.foodStorage.listFoods({ pageSize: PAGE_SIZE })).foods.length,

@@ -498,6 +498,7 @@ const COLORS: Record<ClientName, { stroke: string; dash?: string; width: number 
   go: { stroke: '#555555', width: 2, dash: '2 3' },
   'raw-deadline': { stroke: '#17becf', width: 2, dash: '4 2' },
   'pantry-dist': { stroke: '#8c564b', width: 2, dash: '3 2' },
+  'pantry-otel': { stroke: '#e377c2', width: 2, dash: '5 2' },
 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

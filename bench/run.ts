@@ -78,8 +78,9 @@ if (args.help) {
   --name NAME             results file name (default: latest, or latest-quick)
   --rounds N              alternating rounds (default 3)
   --warmup S --seconds S  warm-up and measured seconds per cell (default 2 and 5)
-  --clients a,b           any of ${CLIENTS.join(',')} (default: all but raw-deadline and
-                          pantry-dist: raw stubs with a 10 s deadline; pantry's tsc build)
+  --clients a,b           any of ${CLIENTS.join(',')} (default: all but raw-deadline,
+                          pantry-dist and pantry-otel: raw stubs with a 10 s deadline; pantry's tsc
+                          build; pantry with telemetry: true and no OpenTelemetry SDK)
   --workloads a,b         subset of hello,list,stream,cold,heap
   --concurrency 1,16      concurrencies of the unary workloads (default 1,16,64,256)
   --cold-calls N          new clients per round in the cold workload (default 20)

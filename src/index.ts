@@ -13,6 +13,8 @@
 export { createClient, type PantryClient } from './client/create-client.js';
 export type { ClientOptions } from './client/client-options.js';
 export type { CallOptions } from './pipeline/call-options.js';
+export type { CallObserver } from './pipeline/call-observer.js';
+export type { TelemetryOptions } from './telemetry/telemetry-options.js';
 export { PantryError, type PantryErrorInit } from './errors/pantry-error.js';
 export type { StatusDetail, DetailType } from './errors/status-details.js';
 export { Code, codeName, type CodeName } from './errors/code.js';

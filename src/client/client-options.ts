@@ -5,6 +5,7 @@ import type { RetryOptions } from '../retry/policy.js';
 import type { TlsInputs } from '../tls/material.js';
 import type { LoadBalancing } from '../transport/channel.js';
 import type { TraceOptions } from '../observability/tracer.js';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
 
 /**
  * Everything `createClient` accepts; every field is optional and most fall back to an
@@ -65,6 +66,12 @@ export interface ClientOptions extends TlsInputs, TraceOptions {
    * `'pick_first'`. A `grpc.service_config` in `channelOptions` wins over it.
    */
   loadBalancing?: LoadBalancing;
+  /**
+   * OpenTelemetry spans and gRFC A66 metrics through the optional peer `@opentelemetry/api`:
+   * `true` for the app's global providers and propagator, or `{ tracerProvider, meterProvider }`.
+   * Default off: the stage is not in the pipeline at all.
+   */
+  telemetry?: boolean | TelemetryOptions;
   /** Extra grpc-js channel options (keepalive, message sizes, …). grpc-js client interceptors are refused: use `interceptors`. */
   channelOptions?: Partial<ChannelOptions>;
   /** Where environment variables are read from. Default `process.env`. */
@@ -97,6 +104,7 @@ const KEYS = {
   verbosity: true,
   logger: true,
   redactKeys: true,
+  telemetry: true,
 } as const satisfies Record<keyof ClientOptions, true>;
 
 /**

@@ -16,6 +16,7 @@ import type { Interceptor } from '../pipeline/interceptor.js';
 import { resolveHedgingPolicy, type HedgingPolicy } from '../retry/hedging.js';
 import { DEFAULT_RETRY, resolveRetryPolicy, type RetryPolicy } from '../retry/policy.js';
 import { RetryThrottle } from '../retry/throttle.js';
+import { resolveTelemetry, type TelemetryOptions } from '../telemetry/telemetry-options.js';
 import { parseAddress, type Address } from '../tls/address.js';
 import type { PemInput } from '../tls/material.js';
 import type { LoadBalancing } from '../transport/channel.js';
@@ -55,6 +56,8 @@ export interface ClientConfig {
   readonly interceptors: readonly Interceptor[];
   readonly attemptInterceptors: readonly Interceptor[];
   readonly redactKeys: readonly string[];
+  /** OpenTelemetry settings when on; `undefined` when off (the stage is left out). */
+  readonly telemetry: Readonly<TelemetryOptions> | undefined;
   readonly watchCertificates: boolean | undefined;
   readonly certificateRefreshMs: number;
   /** The caller's grpc-js channel options (checked); the channel adds the SDK's around them. */
@@ -186,6 +189,7 @@ export function resolveConfig(
     interceptors,
     attemptInterceptors,
     redactKeys: Object.freeze([...redactKeys]),
+    telemetry: resolveTelemetry(o.telemetry, 'option telemetry'),
     watchCertificates: o.watchCertificates,
     certificateRefreshMs: refreshMs ?? 60_000,
     channelOptions: Object.freeze({ ...checkedChannelOptions(o.channelOptions) }),

@@ -7,6 +7,7 @@ import { HelloServiceDefinition } from '../generated/hello/v1/hello.js';
 import { FoodStorageServiceDefinition } from '../generated/pantry/v1/food_storage_service.js';
 import { watchConnectivity } from '../observability/connection-trace.js';
 import { Tracer } from '../observability/tracer.js';
+import { VERSION } from '../observability/version.js';
 import { callTraceStage } from '../pipeline/call-trace.js';
 import { deadlineStage } from '../pipeline/deadline.js';
 import { composeInterceptors, type CallFn, type Interceptor } from '../pipeline/interceptor.js';
@@ -14,6 +15,8 @@ import { requestIdStage } from '../pipeline/request-id.js';
 import { retrying, retryStage } from '../pipeline/retry-stage.js';
 import { isHedgeable } from '../retry/hedging.js';
 import { RetryThrottle } from '../retry/throttle.js';
+import { loadOtelApi } from '../telemetry/otel-api.js';
+import { telemetryStages } from '../telemetry/telemetry-stage.js';
 import type { CertificateWatcher } from '../tls/certificate-watcher.js';
 import { clientCredentials } from '../tls/credentials.js';
 import { createChannel } from '../transport/channel.js';
@@ -212,9 +215,10 @@ function fromArguments(
 const newMetadata = () => new Metadata();
 
 /**
- * The stages of every call, outermost first: deadline, request id, your per-call interceptors,
- * retry, your per-attempt interceptors, call tracing (only when on), then the transport. With no
- * interceptor of yours and tracing off, unary calls take the fused path ({@link fastUnary}),
+ * The stages of every call, outermost first: the telemetry call span (only when on), deadline,
+ * request id, your per-call interceptors, retry, the telemetry attempt span (only when on), your
+ * per-attempt interceptors, call tracing (only when on), then the transport. With no
+ * interceptor of yours and tracing and telemetry off, unary calls take the fused path ({@link fastUnary}),
  * which runs the same rules with one promise per call.
  */
 function buildPipeline(
@@ -225,18 +229,25 @@ function buildPipeline(
   closing: AbortSignal,
 ): { pipeline: CallFn; fast?: FastUnary } {
   const throttle = new RetryThrottle(config.retryThrottle);
+  const { host, port, target } = config.address;
+  const telemetry = config.telemetry
+    ? telemetryStages(loadOtelApi(), config.telemetry, { host, port, target }, VERSION)
+    : undefined;
   const stages: Interceptor[] = [
+    ...(telemetry ? [telemetry.call] : []),
     deadlineStage(config, tracer),
     requestIdStage(),
     ...config.interceptors,
     retryStage(config.retry, throttle, tracer, config.hedging),
+    ...(telemetry ? [telemetry.attempt] : []),
     ...config.attemptInterceptors,
   ];
   if (tracer.enabled('call')) stages.push(callTraceStage(tracer, config.redactKeys));
   const hints = { address: config.address.target, insecure: config.insecure, caSource };
   const transport = grpcTransport(channel, hints);
   const pipeline = composeInterceptors(stages, transport);
-  if (config.interceptors.length + config.attemptInterceptors.length > 0 || tracer.any) return { pipeline };
+  if (config.interceptors.length + config.attemptInterceptors.length > 0 || tracer.any || telemetry)
+    return { pipeline };
   const retries = retrying(config.retry, throttle, tracer);
   return {
     pipeline,

@@ -7,6 +7,7 @@
  */
 import type { CallMetadata } from '../metadata/call-metadata.js';
 import type { CallKind, MethodInfo } from '../schema/method-info.js';
+import type { CallObserver } from './call-observer.js';
 import type { CallOptions } from './call-options.js';
 
 interface RequestOf<K extends CallKind> {
@@ -30,6 +31,8 @@ interface RequestOf<K extends CallKind> {
   readonly attempt: number;
   /** When the logical call started (epoch ms). */
   readonly startedAt: number;
+  /** Told what the retry stage decides after each failed attempt (set by the telemetry stage); usually absent. */
+  readonly observer?: CallObserver;
 }
 
 /**

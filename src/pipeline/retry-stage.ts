@@ -83,9 +83,7 @@ export function retrying(
       if (policy.maxAttempts <= 1 || !(isRetrySafe(req.method) || policy.assumeIdempotent))
         return Promise.reject(failed(firstError, req, 1));
       const state: { attempts: number; sleepingAfter?: number } = { attempts: 1 };
-      const onDecision = tracer.enabled('retry')
-        ? (error: unknown, attempt: number, d: RetryDecision) => traceDecision(tracer, req, error, attempt, d)
-        : undefined;
+      const onDecision = decisionListener(tracer, req);
       return retryAfterFirstFailure(
         {
           attempt: (n) => next({ ...req, attempt: n }).then(succeeded),
@@ -169,7 +167,7 @@ export function hedgedCall(
   const onEvent = tracer.enabled('retry')
     ? (event: string) => tracer.debug('retry', `${req.method.path} hedging: ${event}`)
     : undefined;
-  const id = `${process.pid}-${++hedgedCalls}`;
+  const id = `h-${++hedgedCalls}`; // one channel's balancer reads it: unique within the process
   return runHedged<CallResponse>({
     attempt: (n, signal) => {
       const metadata = req.metadata.clone();
@@ -186,6 +184,20 @@ export function hedgedCall(
   }).catch((err: unknown) => {
     throw failed(err, req, Math.max(1, state.attempts));
   });
+}
+
+/** What hears each retry decision of `req`: the `retry` tracer and the call's observer, or nothing when neither is on. */
+function decisionListener(
+  tracer: Tracer,
+  req: CallRequest,
+): ((error: unknown, attempt: number, d: RetryDecision) => void) | undefined {
+  const traced = tracer.enabled('retry');
+  const observer = req.observer;
+  if (!traced && !observer) return undefined;
+  return (error, attempt, d) => {
+    if (traced) traceDecision(tracer, req, error, attempt, d);
+    observer?.retryDecided(error, attempt, d);
+  };
 }
 
 /** The error a call ends with, carrying the attempts made: `CANCELLED` when its signal aborted. */

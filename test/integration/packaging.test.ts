@@ -167,6 +167,30 @@ try { console.log((await client.hello.hello({ name: 'ip' })).message); } catch (
     expect(stderr).not.toContain('DEP0123');
   });
 
+  // @opentelemetry/api is an optional peer, not installed here: the package loads it only for `telemetry`.
+  it('works without @opentelemetry/api, and telemetry: true then names the package to install', async () => {
+    await writeFile(
+      join(app, 'otel.mjs'),
+      `import { createClient } from '@pantry/client';
+const client = createClient(process.env.PANTRY_ADDRESS, process.env.PANTRY_CERT_DIR);
+console.log((await client.hello.hello({ name: 'no-otel' })).message);
+client.close();
+try { createClient({ address: process.env.PANTRY_ADDRESS, certDir: process.env.PANTRY_CERT_DIR, telemetry: true }); }
+catch (err) { console.log(err.codeName, err.message); }
+`,
+    );
+    const { stdout } = await run(NODE, [join(app, 'otel.mjs')], {
+      cwd: app,
+      env: nodeEnv({ PANTRY_ADDRESS: byName(stack.address), PANTRY_CERT_DIR: stack.certDir }),
+    });
+    const [hello, refused] = stdout.trim().split('\n');
+    expect(hello).toBe('Hello, no-otel!');
+    expect(refused).toMatch(
+      /^FAILED_PRECONDITION .*option telemetry needs the optional peer dependency @opentelemetry\/api/,
+    );
+    expect(stdout).toContain('npm install @opentelemetry/api'); // the hint, on the next line
+  });
+
   it('works with require() from CommonJS', async () => {
     await writeFile(
       join(app, 'app.cjs'),

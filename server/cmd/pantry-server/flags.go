@@ -23,6 +23,7 @@ type options struct {
 	db             string
 	replicaID      string
 	delay          time.Duration
+	otelTraceFile  string
 }
 
 // usageError is a mistake in the command line; main exits with status 2.
@@ -44,6 +45,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.db, "db", "", "keep the stock in a database that replicas share: `sqlite:FILE` (created if missing) or a postgres:// URL; replaces -data-file")
 	fs.StringVar(&o.replicaID, "replica-id", "", "send this `id` in the pantry-replica response header of every pantry and hello call, to tell replicas apart")
 	fs.DurationVar(&o.delay, "delay", 0, "wait this long before every pantry unary call (a slow replica, for tests); health checks are not delayed")
+	fs.StringVar(&o.otelTraceFile, "otel-trace-file", "", "trace every RPC with OpenTelemetry (otelgrpc, W3C traceparent from the caller) and append each span to this `file` as a JSON line; empty traces nothing")
 	fs.DurationVar(&o.shutdownGrace, "shutdown-grace", 5*time.Second, "how long calls in flight may finish on SIGINT or SIGTERM")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

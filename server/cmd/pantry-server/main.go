@@ -10,6 +10,9 @@
 //
 //	pantry-server serving on 127.0.0.1:9090 (plaintext)
 //
+// With -otel-trace-file it traces every RPC with OpenTelemetry, continuing the
+// caller's W3C trace context, and appends the spans to that file as JSON lines.
+//
 // SIGINT or SIGTERM stop it gracefully.
 package main
 
@@ -25,6 +28,7 @@ import (
 	"syscall"
 
 	"pantry/server/internal/instance"
+	"pantry/server/internal/oteltrace"
 	"pantry/server/internal/server"
 	"pantry/server/internal/store"
 )
@@ -63,14 +67,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(server.Config{
+	cfg := server.Config{
 		Store:          st,
 		TLS:            tlsCfg,
 		FaultInjection: opts.faultInjection,
 		Log:            stderr,
 		LogRequests:    opts.logRequests,
 		Instance:       instance.Instance{Name: opts.replicaID, Delay: opts.delay},
-	})
+	}
+	if opts.otelTraceFile != "" {
+		tracing, err := oteltrace.ToFile(opts.otelTraceFile)
+		if err != nil {
+			return err
+		}
+		defer tracing.Close(context.Background())
+		cfg.StatsHandler = tracing.Handler
+	}
+	srv := server.New(cfg)
 	if opts.faultInjection {
 		fmt.Fprintln(stderr, "pantry-server: fault injection is on: requests obey the pantry-fault-* metadata")
 	}

@@ -15,6 +15,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/stats"
 
 	"pantry/server/internal/dropconn"
 	"pantry/server/internal/fault"
@@ -44,6 +45,9 @@ type Config struct {
 	LogRequests bool
 	// Instance names this replica in a response header and may slow it down.
 	Instance instance.Instance
+	// StatsHandler, when set, sees every RPC (OpenTelemetry tracing, see
+	// package oteltrace).
+	StatsHandler stats.Handler
 }
 
 // Server is a gRPC server of the pantry services.
@@ -87,6 +91,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.TLS != nil {
 		opts = append(opts, grpc.Creds(credentials.NewTLS(cfg.TLS)))
+	}
+	if cfg.StatsHandler != nil {
+		opts = append(opts, grpc.StatsHandler(cfg.StatsHandler))
 	}
 	s.grpc = grpc.NewServer(opts...)
 
