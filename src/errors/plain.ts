@@ -8,7 +8,7 @@
  *
  * @example
  * plainDetails('No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:1 (2026-11-29T18:00:00.000Z). Resolution note: ')
- * // 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1.'
+ * // 'No connection established. Last error: connect ECONNREFUSED 127.0.0.1:1'
  */
 export function plainDetails(details: string): string {
   let text = details

@@ -219,3 +219,89 @@ describe('ResourceInfo', () => {
     expect(err.findDetails(ResourceInfo)[0]).toMatchObject({ resourceType: 'pantry.v1.Food', resourceName: 'food-1' });
   });
 });
+
+describe('PantryError: the brand, from() edges, recordCall and the message', () => {
+  const brand = Symbol.for('@pantry/client.PantryError');
+
+  it("brands PantryErrors with Symbol.for('@pantry/client.PantryError'), the key every copy and version shares", () => {
+    expect((PantryError.prototype as unknown as Record<symbol, unknown>)[brand]).toBe(true);
+    // What a PantryError of another build of the package carries: only the brand under that key.
+    const other = Object.assign(Object.create(Error.prototype), { [brand]: true });
+    expect(PantryError.is(other)).toBe(true);
+    expect(other instanceof PantryError).toBe(true);
+    expect(PantryError.is({ [Symbol.for('')]: true })).toBe(false);
+    expect(PantryError.is({ [brand]: 'true' })).toBe(false);
+  });
+
+  it('takes a numeric code 0 to 16 as the status, anything else as UNKNOWN', () => {
+    const ok = PantryError.from({ code: 0, details: 'fine' });
+    expect([ok.code, ok.codeName, ok.details, ok.message]).toEqual([Code.OK, 'OK', 'fine', '[OK] fine']);
+    const unauth = PantryError.from({ code: 16, details: 'no token' });
+    expect([unauth.code, unauth.message]).toEqual([Code.UNAUTHENTICATED, '[UNAUTHENTICATED] no token']);
+    for (const code of [17, -1, 1.5, '5', Number.NaN]) {
+      const value = { code, details: 'd', message: 'm' };
+      const err = PantryError.from(value);
+      expect([err.code, err.details, err.message, err.cause], String(code)).toEqual([
+        Code.UNKNOWN,
+        '[object Object]',
+        '[UNKNOWN] [object Object]',
+        value,
+      ]);
+    }
+  });
+
+  it("takes a status's details, else its message, else empty details", () => {
+    expect(PantryError.from({ code: Code.INTERNAL, details: 'd', message: 'm' }).details).toBe('d');
+    expect(PantryError.from({ code: Code.INTERNAL, message: 'm' }).details).toBe('m');
+    const bare = PantryError.from({ code: Code.INTERNAL, details: 7 });
+    expect([bare.details, bare.message]).toEqual(['', '[INTERNAL] ']);
+    // Metadata only when it is call metadata.
+    expect(PantryError.from({ code: Code.INTERNAL, metadata: { k: 'v' } }).metadata.getMap()).toEqual({});
+  });
+
+  it('has read-only reason and hint too', () => {
+    const md = trailer(Code.ABORTED, 'x', [
+      any('google.rpc.ErrorInfo', ErrorInfo.encode({ reason: 'R', domain: 'd', metadata: {} }).finish()),
+    ]);
+    const err = new PantryError({ code: Code.ABORTED, details: 'x', metadata: md, hint: 'h' });
+    expect([err.reason, err.hint]).toEqual(['R', 'h']);
+    for (const key of ['reason', 'hint'])
+      expect(() => {
+        (err as unknown as Record<string, unknown>)[key] = 'y';
+      }, key).toThrow(TypeError);
+  });
+
+  it('recordCall sets only the facts given, keeps them read-only, and may record again', () => {
+    const err = new PantryError({ code: Code.UNAVAILABLE, details: 'down', attempts: 1, elapsedMs: 5 });
+    expect(recordCall(err, { attempts: undefined, elapsedMs: 20 })).toBe(err);
+    expect([err.attempts, err.elapsedMs]).toEqual([1, 20]);
+    recordCall(err, { attempts: 2 });
+    expect([err.attempts, err.elapsedMs]).toEqual([2, 20]);
+    recordCall(err, { attempts: 3, elapsedMs: 40 });
+    expect([err.attempts, err.elapsedMs]).toEqual([3, 40]);
+    for (const key of ['attempts', 'elapsedMs'])
+      expect(() => {
+        (err as unknown as Record<string, unknown>)[key] = 0;
+      }, key).toThrow(TypeError);
+  });
+
+  it('lists each field violation once, without a separator before them when the details are empty', () => {
+    const twice = BadRequest.encode({
+      fieldViolations: [
+        { field: 'food.name', description: 'is empty', reason: '', localizedMessage: undefined },
+        { field: 'food.name', description: 'is empty', reason: '', localizedMessage: undefined },
+        { field: 'food.unit', description: 'is too long', reason: '', localizedMessage: undefined },
+      ],
+    }).finish();
+    const err = new PantryError({
+      code: Code.INVALID_ARGUMENT,
+      details: '',
+      method: '/pantry.v1.FoodStorageService/AddFood',
+      metadata: trailer(Code.INVALID_ARGUMENT, '', [any('google.rpc.BadRequest', twice)]),
+    });
+    expect(err.message).toBe(
+      '[INVALID_ARGUMENT] pantry.v1.FoodStorageService/AddFood: food.name: is empty; food.unit: is too long',
+    );
+    expect(err.details).toBe('');
+  });
+});
