@@ -63,3 +63,15 @@ describe('ErrorInfo from the status details', () => {
     expect(hintForReason({ reason: 'REQUEST_ID_REUSED', domain: 'example.com', metadata: {} })).toBeUndefined();
   });
 });
+
+describe('hintForReason', () => {
+  it('hints at REQUEST_ID_REUSED only, without a name when the metadata has no request_id', () => {
+    expect(hintForReason({ reason: 'REQUEST_ID_REUSED', domain: 'pantry.v1', metadata: {} })).toBe(
+      'request_id was reused with a different request body: the server applied it to another request before, and applied nothing now. Give each new request its own request_id (or leave it empty: the client fills one in); repeat a request_id only to retry the very same request',
+    );
+    expect(
+      hintForReason({ reason: 'QUOTA_EXCEEDED', domain: 'pantry.v1', metadata: { request_id: 'r1' } }),
+    ).toBeUndefined();
+    expect(hintForReason(undefined)).toBeUndefined();
+  });
+});

@@ -24,3 +24,20 @@ describe('toPantryError', () => {
     ).toBe('INTERNAL');
   });
 });
+
+describe('toPantryError: a length prefix that spells an error page', () => {
+  it('is read only from a 32-bit length, whose low bytes alone would spell "html"', () => {
+    const page = (n: number) =>
+      toPantryError(
+        { code: Code.RESOURCE_EXHAUSTED, details: `Received message larger than max (${n} vs 4194304)` },
+        '/m',
+        ctx,
+      );
+    expect(page(0x68746d6c).code).toBe(Code.UNAVAILABLE);
+    const wide = page(2 ** 32 + 0x68746d6c);
+    expect([wide.code, wide.details]).toEqual([
+      Code.RESOURCE_EXHAUSTED,
+      'Received message larger than max (6047427948 vs 4194304)',
+    ]);
+  });
+});
