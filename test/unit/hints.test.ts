@@ -156,3 +156,28 @@ describe('a proxy error page read as a gRPC frame', () => {
     expect(real.codeName).toBe('RESOURCE_EXHAUSTED');
   });
 });
+
+describe('hintFor: a bearer token the proxy refused (UNAUTHENTICATED)', () => {
+  const jwtHint =
+    'the proxy at pantry.example.com:443 checks a bearer token (Envoy jwt_authn) and refused this call\'s: give the client a valid, unexpired JWT from the issuer the proxy trusts (createWebClient option token, sent as "authorization: Bearer …"), or use the mutual-TLS listener';
+
+  it("names Envoy jwt_authn's refusals, in any case", () => {
+    for (const details of [
+      'Jwt is missing',
+      'Jwt is expired',
+      'Jwt not yet valid',
+      'Jwt verification fails',
+      'Jwt issuer is not configured',
+      'Jwt header is an invalid JSON',
+      'Jwt is not in the form of Header.Payload.Signature',
+      'Jwks remote fetch is failed',
+      'jwt IS EXPIRED',
+    ])
+      expect(hintFor(Code.UNAUTHENTICATED, details, ctx), details).toBe(jwtHint);
+  });
+
+  it('has no hint for another UNAUTHENTICATED, nor for a Jwt text under another code', () => {
+    expect(hintFor(Code.UNAUTHENTICATED, 'invalid api key', ctx)).toBeUndefined();
+    expect(hintFor(Code.UNAVAILABLE, 'Jwt is expired', ctx)).toBeUndefined();
+  });
+});

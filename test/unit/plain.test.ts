@@ -37,6 +37,10 @@ describe('plainDetails: timestamps and whitespace', () => {
     expect(plainDetails('failed  (2026-11-29T18:00:00.123456Z) twice')).toBe('failed twice');
   });
 
+  it('trims the text at both ends', () => {
+    expect(plainDetails('\n  Connection dropped \n')).toBe('Connection dropped');
+  });
+
   it('turns every run of whitespace into one space', () => {
     expect(plainDetails('connect\n\n  ECONNREFUSED\t\t127.0.0.1:1')).toBe('connect ECONNREFUSED 127.0.0.1:1');
   });
@@ -69,6 +73,12 @@ describe('plainDetails: a sentence said twice', () => {
 
   it('says a clause repeated after a semicolon once', () => {
     expect(plainDetails('Connection dropped; connection dropped')).toBe('Connection dropped');
+  });
+
+  it('compares sentences by their lower case', () => {
+    expect(plainDetails('CONNECTION DROPPED. Connection dropped.')).toBe('CONNECTION DROPPED.');
+    // Upper case would make these one sentence ("STRASSE"); lower case keeps them apart.
+    expect(plainDetails('Straße gesperrt. STRASSE GESPERRT.')).toBe('Straße gesperrt. STRASSE GESPERRT.');
   });
 
   it('keeps distinct sentences that only share a beginning', () => {
