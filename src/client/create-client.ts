@@ -16,7 +16,7 @@ import { retrying, retryStage } from '../pipeline/retry-stage.js';
 import { isHedgeable } from '../retry/hedging.js';
 import { RetryThrottle } from '../retry/throttle.js';
 import { loadOtelApi } from '../telemetry/otel-api.js';
-import { telemetryStages } from '../telemetry/telemetry-stage.js';
+import { telemetryStages, type UnaryTelemetry } from '../telemetry/telemetry-stage.js';
 import type { CertificateWatcher } from '../tls/certificate-watcher.js';
 import { clientCredentials } from '../tls/credentials.js';
 import { createChannel } from '../transport/channel.js';
@@ -218,8 +218,9 @@ const newMetadata = () => new Metadata();
  * The stages of every call, outermost first: the telemetry call span (only when on), deadline,
  * request id, your per-call interceptors, retry, the telemetry attempt span (only when on), your
  * per-attempt interceptors, call tracing (only when on), then the transport. With no
- * interceptor of yours and tracing and telemetry off, unary calls take the fused path ({@link fastUnary}),
- * which runs the same rules with one promise per call.
+ * interceptor of yours and tracing off, unary calls take the fused path ({@link fastUnary}),
+ * which runs the same rules with one promise per call (and, with telemetry on, the same spans
+ * and metrics through the telemetry stages' {@link UnaryTelemetry} hooks).
  */
 function buildPipeline(
   config: ClientConfig,
@@ -246,8 +247,7 @@ function buildPipeline(
   const hints = { address: config.address.target, insecure: config.insecure, caSource };
   const transport = grpcTransport(channel, hints);
   const pipeline = composeInterceptors(stages, transport);
-  if (config.interceptors.length + config.attemptInterceptors.length > 0 || tracer.any || telemetry)
-    return { pipeline };
+  if (config.interceptors.length + config.attemptInterceptors.length > 0 || tracer.any) return { pipeline };
   const retries = retrying(config.retry, throttle, tracer);
   return {
     pipeline,
@@ -257,7 +257,9 @@ function buildPipeline(
       deadlines: config,
       retries,
       throttle,
-      transport,
+      // Attempts 2, 3, … as the pipeline makes them: the telemetry attempt stage (when on), then the transport.
+      transport: telemetry ? telemetry.attempt(transport) : transport,
+      telemetry: telemetry?.unary,
       closing,
       hedged: config.hedging ? isHedgeable : undefined,
     }),

@@ -1,10 +1,10 @@
-import type { Metadata } from '@grpc/grpc-js';
 import type { Attributes, Context, Span, TextMapSetter, Tracer } from '@opentelemetry/api';
 import { Code, codeName } from '../errors/code.js';
 import { PantryError } from '../errors/pantry-error.js';
+import type { CallMetadata } from '../metadata/call-metadata.js';
 import { asPantryError } from '../pipeline/call-error.js';
 import type { CallObserver } from '../pipeline/call-observer.js';
-import type { CallFn, CallRequest, CallResponse, Interceptor } from '../pipeline/interceptor.js';
+import type { CallFn, CallRequest, CallResponse, Interceptor, UnaryRequest } from '../pipeline/interceptor.js';
 import { isTransparentRetry, pushbackMs, type RetryDecision } from '../retry/policy.js';
 import type { MessageType } from '../schema/message-type.js';
 import type { MethodInfo } from '../schema/method-info.js';
@@ -37,6 +37,7 @@ export interface TelemetryTarget {
  * into its metadata through the global propagator (W3C `traceparent`, and `baggage` when the
  * app's propagator has it), and the gRFC A66 attempt metrics. Server streams end their spans when
  * the stream ends. Message sizes are the protobuf-encoded sizes (the client sends uncompressed).
+ * `unary` is the same two stages for the client's fused unary path ({@link UnaryTelemetry}).
  *
  * @example
  * const { call, attempt } = telemetryStages(loadOtelApi(), {}, { target: 'pantry:443', host: 'pantry', port: 443 }, '0.1.0');
@@ -47,7 +48,7 @@ export function telemetryStages(
   options: Readonly<TelemetryOptions>,
   server: TelemetryTarget,
   version: string,
-): { call: Interceptor; attempt: Interceptor } {
+): { call: Interceptor; attempt: Interceptor; unary: UnaryTelemetry } {
   const tracer = ((options.tracerProvider as ReturnType<OtelApi['trace']['getTracerProvider']>) ?? api.trace).getTracer(
     '@pantry/client',
     version,
@@ -60,11 +61,44 @@ export function telemetryStages(
   const grpcTarget = `dns:///${server.target}`;
   // With the API's no-op meter (no SDK registered) nothing reads the sizes: they are not measured.
   const meterIsNoop = meter.constructor === api.createNoopMeter().constructor;
-  const parts: Parts = { api, tracer, metrics, grpcTarget, server, meterIsNoop };
+  const parts: Parts = { api, tracer, metrics, grpcTarget, server, meterIsNoop, methods: new Map() };
   return {
     call: (next) => (req) => runCall(parts, next, req),
     attempt: (next) => (req) => runAttempt(parts, next, req),
+    unary: { startCall: (req) => new CallSpan(parts, req) },
   };
+}
+
+/**
+ * The telemetry stages for the client's fused unary path, which makes its first attempt itself
+ * and leaves attempts 2, 3, … to the `attempt` stage: the same call span, attempt spans, events,
+ * metrics and propagated context as the two stages give a call of the pipeline.
+ *
+ * @example
+ * const call = unary.startCall(req); // before the deadline: the call span covers the whole call
+ * const attempt = call.startAttempt({ ...req, attempt: 1, observer: call });
+ * attempt.send((metadata) => startUnary(…, metadata, …));
+ * // the attempt settled: attempt.finish(err, message); the call settled: call.end(err)
+ */
+export interface UnaryTelemetry {
+  /** Starts the span of a logical call, as the `call` stage does; pass it on as the request's `observer`. */
+  startCall(req: CallRequest): TelemetryCall;
+}
+
+/** One logical call's span (see {@link UnaryTelemetry}). */
+export interface TelemetryCall extends CallObserver {
+  /** Starts attempt `req.attempt` as the `attempt` stage does: its span, metrics and propagated metadata. */
+  startAttempt(req: UnaryRequest): TelemetryAttempt;
+  /** Ends the call: with its final error (as the deadline stage passes it out), or `undefined`. */
+  end(err: unknown): void;
+}
+
+/** One attempt started by {@link TelemetryCall.startAttempt}. */
+export interface TelemetryAttempt {
+  /** Runs `start` inside the attempt's context with the metadata to send (the propagator's fields injected). */
+  send(start: (metadata: CallMetadata) => void): void;
+  /** Ends the attempt: with its error, or with `undefined` and the response message. */
+  finish(err: unknown, message?: unknown): void;
 }
 
 interface Parts {
@@ -74,16 +108,74 @@ interface Parts {
   readonly grpcTarget: string;
   readonly server: TelemetryTarget;
   readonly meterIsNoop: boolean;
+  /** What each method's spans and metrics reuse, by method path. */
+  readonly methods: Map<string, MethodParts>;
+}
+
+/** The names and metric attributes of one method, made once per client. */
+interface MethodParts {
+  readonly callName: string;
+  readonly attemptName: string;
+  readonly started: Attributes;
+  /** By gRPC code; the metric SDK keeps attributes it is given as they are, so one object serves every record. */
+  readonly byCode: Attributes[];
+}
+
+function methodParts(p: Parts, method: MethodInfo): MethodParts {
+  let m = p.methods.get(method.path);
+  if (!m) {
+    const name = method.path.slice(1);
+    m = {
+      callName: name,
+      attemptName: `Attempt.${name.replace('/', '.')}`,
+      started: { 'grpc.method': name, 'grpc.target': p.grpcTarget },
+      byCode: [],
+    };
+    p.methods.set(method.path, m);
+  }
+  return m;
+}
+
+function metricAttributes(p: Parts, method: MethodInfo, code: Code): Attributes {
+  const m = methodParts(p, method);
+  let attributes = m.byCode[code];
+  if (!attributes) {
+    attributes = { 'grpc.method': m.callName, 'grpc.target': p.grpcTarget, 'grpc.status': codeName(code) };
+    m.byCode[code] = attributes;
+  }
+  return attributes;
 }
 
 /** One logical call's span, which the retry stage tells its decisions (see {@link CallObserver}). */
-class CallSpan implements CallObserver {
+class CallSpan implements TelemetryCall {
   /** Whether the next attempt is a transparent retry (gRFC A6) of a refused one. */
   transparent = false;
+  readonly span: Span;
+  readonly context: Context;
+  private readonly started = performance.now();
+
   constructor(
-    readonly span: Span,
-    readonly context: Context,
-  ) {}
+    private readonly p: Parts,
+    private readonly req: CallRequest,
+  ) {
+    const { api, server } = p;
+    const parent = api.context.active();
+    this.span = p.tracer.startSpan(
+      methodParts(p, req.method).callName,
+      {
+        kind: api.SpanKind.CLIENT,
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': req.method.service,
+          'rpc.method': req.method.name,
+          'server.address': server.host,
+          'server.port': server.port,
+        },
+      },
+      parent,
+    );
+    this.context = api.trace.setSpan(parent, this.span);
+  }
 
   retryDecided(error: unknown, attempt: number, d: RetryDecision): void {
     const pushback = error instanceof PantryError ? pushbackMs(error) : undefined;
@@ -97,78 +189,110 @@ class CallSpan implements CallObserver {
       this.span.addEvent('backoff', { 'grpc.retry.attempt': attempt, 'grpc.retry.delay_ms': d.delayMs });
     } else this.span.addEvent('no retry', { 'grpc.retry.attempt': attempt, 'grpc.retry.reason': d.reason });
   }
+
+  startAttempt(req: UnaryRequest): TelemetryAttempt {
+    return new AttemptSpan(this.p, req, this);
+  }
+
+  end(err: unknown): void {
+    const { p, req } = this;
+    const code = settleSpan(p.api, this.span, req.method, err);
+    if (!p.meterIsNoop)
+      p.metrics.callDuration.record((performance.now() - this.started) / 1000, metricAttributes(p, req.method, code));
+    this.span.end();
+  }
+}
+
+/** One attempt's span, metrics and metadata. */
+class AttemptSpan implements TelemetryAttempt {
+  readonly span: Span;
+  readonly context: Context;
+  /** The attempt's metadata: the request's, copied only when the propagator writes into it. */
+  readonly metadata: CallMetadata;
+  private readonly recording: boolean;
+  private readonly sizes: boolean;
+  private readonly sent: number;
+  private received = 0;
+  private messages = 0;
+  private readonly started: number;
+
+  constructor(
+    private readonly p: Parts,
+    private readonly req: CallRequest,
+    call: CallSpan | undefined,
+  ) {
+    const { api, metrics } = p;
+    const parent = call?.context ?? api.context.active();
+    const method = req.method;
+    const m = methodParts(p, method);
+    this.span = p.tracer.startSpan(
+      m.attemptName,
+      {
+        kind: api.SpanKind.INTERNAL,
+        attributes: {
+          'previous-rpc-attempts': Math.max(0, req.attempt - 1),
+          'transparent-retry': call?.transparent ?? false,
+        },
+      },
+      parent,
+    );
+    this.context = api.trace.setSpan(parent, this.span);
+    const carrier: Carrier = { base: req.metadata, copy: undefined };
+    api.propagation.inject(this.context, carrier, metadataSetter);
+    this.metadata = carrier.copy ?? req.metadata;
+    if (!p.meterIsNoop) metrics.attemptStarted.add(1, m.started);
+    this.recording = this.span.isRecording();
+    this.sizes = this.recording || !p.meterIsNoop;
+    this.sent = this.sizes ? encodedSize(method.requestType, req.message) : 0;
+    if (this.recording) this.span.addEvent('Outbound message', messageEvent(0, this.sent));
+    this.started = performance.now();
+  }
+
+  send(start: (metadata: CallMetadata) => void): void {
+    this.p.api.context.with(this.context, start, undefined, this.metadata);
+  }
+
+  finish(err: unknown, message?: unknown): void {
+    if (err === undefined) this.message(message);
+    this.end(err);
+  }
+
+  message(message: unknown): void {
+    if (!this.sizes) return;
+    const size = encodedSize(this.req.method.responseType, message);
+    this.received += size;
+    if (this.recording) this.span.addEvent('Inbound message', messageEvent(this.messages, size));
+    this.messages++;
+  }
+
+  end(err: unknown): void {
+    const { p, req } = this;
+    const code = settleSpan(p.api, this.span, req.method, err);
+    if (!p.meterIsNoop) {
+      const attributes = metricAttributes(p, req.method, code);
+      p.metrics.attemptDuration.record((performance.now() - this.started) / 1000, attributes);
+      p.metrics.attemptSentSize.record(this.sent, attributes);
+      p.metrics.attemptRcvdSize.record(this.received, attributes);
+    }
+    this.span.end();
+  }
 }
 
 function runCall(p: Parts, next: CallFn, req: CallRequest): Promise<CallResponse> {
-  const { api, server } = p;
-  const parent = api.context.active();
-  const span = p.tracer.startSpan(
-    req.method.path.slice(1),
-    {
-      kind: api.SpanKind.CLIENT,
-      attributes: {
-        'rpc.system': 'grpc',
-        'rpc.service': req.method.service,
-        'rpc.method': req.method.name,
-        'server.address': server.host,
-        'server.port': server.port,
-      },
-    },
-    parent,
+  const observer = new CallSpan(p, req);
+  return settle(
+    () => next({ ...req, observer }),
+    (err) => observer.end(err),
   );
-  const observer = new CallSpan(span, api.trace.setSpan(parent, span));
-  const started = performance.now();
-  const end = (err: unknown) => {
-    const code = settleSpan(p.api, span, req.method, err);
-    p.metrics.callDuration.record((performance.now() - started) / 1000, metricAttributes(p, req.method, code));
-    span.end();
-  };
-  return settle(() => next({ ...req, observer }), end);
 }
 
 function runAttempt(p: Parts, next: CallFn, req: CallRequest): Promise<CallResponse> {
-  const { api, metrics } = p;
-  const call = req.observer instanceof CallSpan ? req.observer : undefined;
-  const parent = call?.context ?? api.context.active();
-  const span = p.tracer.startSpan(
-    `Attempt.${req.method.path.slice(1).replace('/', '.')}`,
-    {
-      kind: api.SpanKind.INTERNAL,
-      attributes: {
-        'previous-rpc-attempts': Math.max(0, req.attempt - 1),
-        'transparent-retry': call?.transparent ?? false,
-      },
-    },
-    parent,
+  const a = new AttemptSpan(p, req, req.observer instanceof CallSpan ? req.observer : undefined);
+  return settle(
+    () => p.api.context.with(a.context, next, undefined, { ...req, metadata: a.metadata }),
+    (err) => a.end(err),
+    (message) => a.message(message),
   );
-  const context = api.trace.setSpan(parent, span);
-  const metadata = req.metadata.clone();
-  api.propagation.inject(context, metadata, metadataSetter);
-  const method = req.method;
-  metrics.attemptStarted.add(1, { 'grpc.method': method.path.slice(1), 'grpc.target': p.grpcTarget });
-  const recording = span.isRecording();
-  const sizes = recording || !p.meterIsNoop;
-  const sent = sizes ? encodedSize(method.requestType, req.message) : 0;
-  if (recording) span.addEvent('Outbound message', messageEvent(0, sent));
-  let received = 0;
-  let messages = 0;
-  const started = performance.now();
-  const onMessage = (message: unknown) => {
-    if (!sizes) return;
-    const size = encodedSize(method.responseType, message);
-    received += size;
-    if (recording) span.addEvent('Inbound message', messageEvent(messages, size));
-    messages++;
-  };
-  const end = (err: unknown) => {
-    const code = settleSpan(api, span, method, err);
-    const attributes = metricAttributes(p, method, code);
-    metrics.attemptDuration.record((performance.now() - started) / 1000, attributes);
-    metrics.attemptSentSize.record(sent, attributes);
-    metrics.attemptRcvdSize.record(received, attributes);
-    span.end();
-  };
-  return settle(() => api.context.with(context, next, undefined, { ...req, metadata }), end, onMessage);
 }
 
 /**
@@ -254,10 +378,6 @@ function settleSpan(api: OtelApi, span: Span, method: MethodInfo, err: unknown):
   return e.code;
 }
 
-function metricAttributes(p: Parts, method: MethodInfo, code: Code): Attributes {
-  return { 'grpc.method': method.path.slice(1), 'grpc.target': p.grpcTarget, 'grpc.status': codeName(code) };
-}
-
 function messageEvent(sequence: number, size: number): Attributes {
   return { 'sequence-number': sequence, 'message-size': size, 'message-size-compressed': size };
 }
@@ -270,9 +390,20 @@ function encodedSize(type: MessageType<unknown>, message: unknown): number {
   }
 }
 
-/** Writes the propagator's fields (`traceparent`, `tracestate`, `baggage`) into request metadata. */
-const metadataSetter: TextMapSetter<Metadata> = {
+/** An attempt's metadata while the propagator writes: the request's, and its copy once a field is written. */
+interface Carrier {
+  readonly base: CallMetadata;
+  copy: CallMetadata | undefined;
+}
+
+/**
+ * Writes the propagator's fields (`traceparent`, `tracestate`, `baggage`) into a copy of the
+ * request's metadata, made at the first field: a propagator that writes nothing (none registered)
+ * costs no copy, and the request's metadata, which every attempt starts from, is never changed.
+ */
+const metadataSetter: TextMapSetter<Carrier> = {
   set(carrier, key, value) {
-    carrier.set(key, value);
+    if (!carrier.copy) carrier.copy = carrier.base.clone();
+    carrier.copy.set(key, value);
   },
 };
