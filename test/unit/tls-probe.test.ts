@@ -1,5 +1,6 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/tls/address.js';
 import { checkTls } from '../../src/tls/check.js';
@@ -143,6 +144,7 @@ describe('probeTls', () => {
     const timeout = await probeTls(at(silent), material(), { timeoutMs: 100 });
     expect([timeout.ok, timeout.error]).toEqual([false, 'no TLS handshake within 100 ms']);
     expect(timeout.elapsedMs).toBeGreaterThanOrEqual(90);
+    expect(timeout.elapsedMs).toBeLessThan(5000); // in ms, rounded to a tenth
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const t0 = Date.now();
@@ -154,6 +156,13 @@ describe('probeTls', () => {
       error: 'aborted',
       elapsedMs: 0,
     });
+  });
+
+  it('keeps the first verification error rather than the name check, and leaves no listener on the signal', async () => {
+    const controller = new AbortController();
+    const r = await probeTls(at(other), material(), { serverName: 'pantry.example.com', signal: controller.signal });
+    expect([r.ok, r.authorizationError]).toEqual([false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
   });
 
   it('sends a name as SNI, never an IP address', () => {
