@@ -22,7 +22,7 @@ const material = (): TlsMaterial => loadTlsMaterial({ certDir: certs.dir }, {}).
 const servers: Array<Server | NetServer> = [];
 const sockets: Socket[] = [];
 /** What the h2 server saw of each client: the SNI it sent and the ALPN protocol agreed. */
-const seen: Array<{ servername: string | false; alpn: string | false }> = [];
+const seen: Array<{ servername: string | false | null; alpn: string | false | null }> = [];
 
 async function listen<S extends Server | NetServer>(server: S): Promise<number> {
   servers.push(server);

@@ -1,4 +1,5 @@
 import { X509Certificate } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -172,6 +173,51 @@ describe('readPem', () => {
     );
     expect(err(() => readPem('ca', resolvePemInput(join(d, 'at-cap.pem', 'x.crt'), 'option ca'))).details).toMatch(
       /: file cannot be opened \(ENOTDIR\)$/,
+    );
+  });
+});
+
+describe('readPem: more edges', () => {
+  const inline = (text: string | Buffer) => resolvePemInput(Buffer.from(text), 'option ca');
+
+  it('drops a byte-order mark only at the start', () => {
+    const marked = certs.caCert.replace('-----\n', '-----\uFEFF\n');
+    expect(err(() => readPem('ca', inline(marked))).details).toBe(
+      'ca option ca (inline PEM): holds a cut-off PEM block (a file still being written, or truncated)',
+    );
+  });
+
+  it('sees base64 without markers through surrounding blanks', () => {
+    const body = certs.caCert.split('\n').slice(1, -2).join('\n');
+    expect(err(() => readPem('ca', inline(`  ${body}\n  `))).details).toBe(
+      'ca option ca (inline PEM): is not PEM (it looks like base64 without the -----BEGIN/-----END lines)',
+    );
+  });
+
+  it('refuses a file over the cap by its size on disk', async () => {
+    const path = join(d, 'far-over.pem');
+    await writeFile(path, Buffer.alloc(MAX_PEM_BYTES + 100, '\n'));
+    expect(err(() => readPem('ca', resolvePemInput(path, 'option ca'))).details).toBe(
+      `ca option ca (${path}): is ${MAX_PEM_BYTES + 100} bytes, more than the 1 MiB a certificate, bundle or key may have`,
+    );
+  });
+
+  it('closes the file it opened, read or refused', async () => {
+    if (!existsSync('/proc/self/fd')) return;
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const path = join(d, 'fd.pem');
+    await writeFile(path, certs.caCert);
+    const before = fds();
+    for (let i = 0; i < 20; i++) readPem('ca', resolvePemInput(path, 'option ca'));
+    for (let i = 0; i < 20; i++) err(() => readPem('ca', resolvePemInput('/dev/null', 'option ca')));
+    expect(fds()).toBe(before);
+  });
+
+  it('names a block device', () => {
+    // Opening a block device needs root here (mode 600); elsewhere the open is refused first.
+    if (process.getuid?.() !== 0 || !existsSync('/dev/loop0')) return;
+    expect(err(() => readPem('ca', resolvePemInput('/dev/loop0', 'option ca'))).details).toBe(
+      'ca option ca (/dev/loop0): is a block device, not a regular file',
     );
   });
 });
