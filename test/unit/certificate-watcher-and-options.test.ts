@@ -99,6 +99,25 @@ describe('CertificateWatcher', () => {
     expect(caOnly.reload()).toBe(false);
   });
 
+  it('says "CA only" when it reloads material without a client certificate', async () => {
+    const logger = captureLogger();
+    const tracer = new Tracer({ trace: '', logger }, {});
+    const inputs = { ca: join(dir, 'ca.crt') };
+    const caOnly = new CertificateWatcher(inputs, loadTlsMaterial(inputs).material, {
+      watch: false,
+      intervalMs: 1000,
+      tracer,
+    });
+    const other = await writeDevCertificates(join(certs.root, 'other-ca-2'), { caName: 'other CA' });
+    try {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert + other.caCert);
+      expect(caOnly.reload()).toBe(true);
+      expect(logger.lines).toEqual(['info credentials | reloaded certificates: CA only']);
+    } finally {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert);
+    }
+  });
+
   it('serves no identity for CA-only material', () => {
     const tracer = new Tracer({ trace: '' }, {});
     const inputs = { ca: join(dir, 'ca.crt') };

@@ -75,6 +75,15 @@ describe('parseAddress', () => {
     expect(why(raw)).toBe(details);
   });
 
+  it('reads brackets only as the whole host: nothing before "[" or after "]" but the port', () => {
+    expect(why('[::1]x')).toBe(
+      'address "[::1]x" (option address): has more than one ":"; put an IPv6 address in brackets, e.g. [::1]:443',
+    );
+    expect(why('x[::1]:443')).toBe(
+      'address "x[::1]:443" (option address): has more than one ":"; put an IPv6 address in brackets, e.g. [::1]:443',
+    );
+  });
+
   it('gives the host:port hint, and names the kind of a value that is not a string', () => {
     try {
       parseAddress('pantry:0', 'o');
