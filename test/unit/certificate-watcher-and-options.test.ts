@@ -1,12 +1,13 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metadata } from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Code, PantryError } from '../../src/index.js';
 import { checkCallOptions } from '../../src/pipeline/call-options.js';
 import { CertificateWatcher } from '../../src/tls/certificate-watcher.js';
 import { loadTlsMaterial } from '../../src/tls/material.js';
 import { Tracer } from '../../src/observability/tracer.js';
+import { writeDevCertificates } from '../../src/testing/dev-certificates.js';
 import { captureLogger, tempCerts } from '../helpers.js';
 
 // The certificate watcher as grpc-js uses it (listeners, reloads, its timer), and the per-call
@@ -50,6 +51,71 @@ describe('CertificateWatcher', () => {
     watcher.removeIdentityCertificateListener(id);
     expect(watcher.reload()).toBe(false);
     watcher.close();
+  });
+
+  it('tells a removed listener nothing of a renewal', async () => {
+    const { watcher } = setup();
+    const calls: string[] = [];
+    const ca = () => void calls.push('ca');
+    const id = () => void calls.push('identity');
+    watcher.addCaCertificateListener(ca);
+    watcher.addIdentityCertificateListener(id);
+    watcher.removeCaCertificateListener(ca);
+    watcher.removeIdentityCertificateListener(id);
+    const renewed = await certs.issueClient(join(certs.root, 'removed'), { name: 'removed-client' });
+    try {
+      await writeFile(join(dir, 'client.crt'), renewed.cert);
+      await writeFile(join(dir, 'client.key'), renewed.key);
+      expect(watcher.reload()).toBe(true);
+      expect(calls).toEqual(['ca', 'identity']); // the calls at add only
+    } finally {
+      await writeFile(join(dir, 'client.crt'), certs.clientCert);
+      await writeFile(join(dir, 'client.key'), certs.clientKey);
+      watcher.close();
+    }
+  });
+
+  it('switches when only the CA bundle changes, and not for unchanged CA-only material', async () => {
+    const { watcher } = setup();
+    const other = await writeDevCertificates(join(certs.root, 'other-ca'), { caName: 'other CA' });
+    try {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert + other.caCert);
+      expect(watcher.reload()).toBe(true);
+      expect(watcher.current.caCerts.map((c) => c.subject)).toEqual([
+        'CN=pantry dev CA\nO=pantry',
+        'CN=other CA\nO=pantry',
+      ]);
+    } finally {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert);
+      watcher.close();
+    }
+    const tracer = new Tracer({ trace: '' }, {});
+    const inputs = { ca: join(dir, 'ca.crt') };
+    const caOnly = new CertificateWatcher(inputs, loadTlsMaterial(inputs).material, {
+      watch: false,
+      intervalMs: 1000,
+      tracer,
+    });
+    expect(caOnly.reload()).toBe(false);
+  });
+
+  it('says "CA only" when it reloads material without a client certificate', async () => {
+    const logger = captureLogger();
+    const tracer = new Tracer({ trace: '', logger }, {});
+    const inputs = { ca: join(dir, 'ca.crt') };
+    const caOnly = new CertificateWatcher(inputs, loadTlsMaterial(inputs).material, {
+      watch: false,
+      intervalMs: 1000,
+      tracer,
+    });
+    const other = await writeDevCertificates(join(certs.root, 'other-ca-2'), { caName: 'other CA' });
+    try {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert + other.caCert);
+      expect(caOnly.reload()).toBe(true);
+      expect(logger.lines).toEqual(['info credentials | reloaded certificates: CA only']);
+    } finally {
+      await writeFile(join(dir, 'ca.crt'), certs.caCert);
+    }
   });
 
   it('serves no identity for CA-only material', () => {
@@ -133,11 +199,17 @@ describe('CertificateWatcher', () => {
   });
 
   it('does not read on its own when not watching', async () => {
-    const { watcher } = setup(false, 10);
-    const before = watcher.current;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(watcher.current).toBe(before);
-    watcher.close();
+    const reload = vi.spyOn(CertificateWatcher.prototype, 'reload');
+    try {
+      const { watcher } = setup(false, 10);
+      const before = watcher.current;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(watcher.current).toBe(before);
+      expect(reload).not.toHaveBeenCalled();
+      watcher.close();
+    } finally {
+      reload.mockRestore();
+    }
   });
 });
 

@@ -10,6 +10,8 @@ import { methodInfo } from '../../src/schema/method-info.js';
 import { parseAddress } from '../../src/tls/address.js';
 import { clientCredentials } from '../../src/tls/credentials.js';
 import { Tracer } from '../../src/observability/tracer.js';
+import { IpTargetCredentials } from '../../src/tls/ip-target.js';
+import { writeDevCertificates } from '../../src/testing/dev-certificates.js';
 import { captureLogger, tempCerts } from '../helpers.js';
 
 // clientCredentials (plaintext only when asked, the credentials and tls trace lines, when the
@@ -187,6 +189,138 @@ describe('clientCredentials', () => {
     await new Promise((r) => setTimeout(r, 200));
     c2.watcher?.close();
     expect(quiet.logger.lines).toEqual([]);
+  });
+});
+
+describe('clientCredentials: the credentials of an IP target, and the probe', () => {
+  const recorded: Array<{ servername: string | false }> = [];
+  let connections = 0;
+  let sni: Server;
+  let sniPort: number;
+  let noAlpn: Server;
+  let noAlpnPort: number;
+  let foreign: Server;
+  let foreignPort: number;
+  let otherCa: string;
+
+  beforeAll(async () => {
+    const listen = async (s: Server) => {
+      await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+      return (s.address() as { port: number }).port;
+    };
+    sni = createServer(
+      {
+        cert: certs.serverCert,
+        key: certs.serverKey,
+        ALPNProtocols: ['h2'],
+        // Called with the SNI of each ClientHello that carries one.
+        SNICallback: (servername, cb) => {
+          recorded.push({ servername });
+          cb(null, undefined);
+        },
+      },
+      (s) => s.on('error', () => {}),
+    );
+    sni.on('connection', () => connections++);
+    sniPort = await listen(sni);
+    noAlpn = createServer({ cert: certs.serverCert, key: certs.serverKey }, (s) => s.on('error', () => {}));
+    noAlpnPort = await listen(noAlpn);
+    const o = await writeDevCertificates(join(certs.root, 'other'), { caName: 'other CA' });
+    otherCa = o.caCert;
+    foreign = createServer({ cert: o.serverCert, key: o.serverKey, ALPNProtocols: ['h2'] }, (s) =>
+      s.on('error', () => {}),
+    );
+    foreignPort = await listen(foreign);
+  });
+
+  afterAll(async () => {
+    await Promise.all([sni, noAlpn, foreign].map((s) => new Promise((r) => s.close(r))));
+  });
+
+  const make = (address: string, serverName?: string, trace = '') => {
+    const { logger, tracer } = tracerWith(trace);
+    const c = clientCredentials(
+      { insecure: false, certDir: certs.dir },
+      {},
+      tracer,
+      parseAddress(address, 't'),
+      serverName,
+      60_000,
+    );
+    c.watcher?.close();
+    return { c, logger };
+  };
+
+  const firstLine = async (logger: { lines: string[] }) => {
+    const until = Date.now() + 10_000;
+    while (logger.lines.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    return logger.lines;
+  };
+
+  it('uses IpTargetCredentials only for an IP address without serverName', () => {
+    const ip = make('127.0.0.1:8443').c.credentials;
+    expect(ip).toBeInstanceOf(IpTargetCredentials);
+    expect((ip as unknown as { ip: string | undefined }).ip).toBe('127.0.0.1');
+    const list = make('ipv4:127.0.0.1:8443,127.0.0.2:8443').c.credentials;
+    expect(list).toBeInstanceOf(IpTargetCredentials);
+    expect((list as unknown as { ip: string | undefined }).ip).toBeUndefined();
+    expect(make('127.0.0.1:8443', 'pantry.example.com').c.credentials).not.toBeInstanceOf(IpTargetCredentials);
+    expect(make('localhost:8443').c.credentials).not.toBeInstanceOf(IpTargetCredentials);
+    expect(make('localhost:8443').c.credentials._isSecure()).toBe(true);
+  });
+
+  it('does not connect to the target without the tls tracer', async () => {
+    const before = connections;
+    make(`127.0.0.1:${sniPort}`, undefined, 'credentials');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(connections).toBe(before);
+  });
+
+  it('probes with the serverName given, as SNI', async () => {
+    recorded.length = 0;
+    const { logger } = make(`127.0.0.1:${sniPort}`, 'localhost', 'tls');
+    const lines = await firstLine(logger);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^debug tls \\| 127\\.0\\.0\\.1:${sniPort}: TLSv1\\.[23], ALPN h2, server certificate "CN=pantry-server, O=pantry" until [^,]+$`,
+      ),
+    );
+    const until = Date.now() + 10_000;
+    while (recorded.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(recorded).toEqual([{ servername: 'localhost' }]);
+  });
+
+  it('says when the server offers no ALPN protocol, and when its certificate is not trusted', async () => {
+    const { logger } = make(`127.0.0.1:${noAlpnPort}`, undefined, 'tls');
+    const [line] = await firstLine(logger);
+    expect(line).toContain(
+      `127.0.0.1:${noAlpnPort}: ${/TLSv1\.[23]/.exec(line)?.[0]}, ALPN none (Python/C++ gRPC clients will fail: missing selected ALPN property), server certificate "CN=pantry-server, O=pantry" until `,
+    );
+    expect(line.startsWith('debug tls | ')).toBe(true);
+    expect(line).not.toContain('NOT TRUSTED');
+    const untrusted = make(`127.0.0.1:${foreignPort}`, undefined, 'tls');
+    const [bad] = await firstLine(untrusted.logger);
+    expect(bad).toMatch(
+      /, ALPN h2, server certificate "CN=pantry-server, O=pantry" until [^,]+, NOT TRUSTED: [A-Z_]+$/,
+    );
+  });
+
+  it('traces every CA certificate of the bundle, separated by "; "', () => {
+    const { logger, tracer } = tracerWith('credentials');
+    const c = clientCredentials(
+      { insecure: false, ca: certs.caCert + otherCa },
+      {},
+      tracer,
+      parseAddress('h:443', 't'),
+      undefined,
+      1000,
+    );
+    c.watcher?.close();
+    expect(logger.lines).toHaveLength(1);
+    expect(logger.lines[0]).toMatch(
+      /^debug credentials \| ca from option ca \(inline PEM\): "CN=pantry dev CA, O=pantry" until [^;]+ GMT; "CN=other CA, O=pantry" until [^;]+ GMT$/,
+    );
   });
 });
 

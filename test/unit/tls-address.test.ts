@@ -75,6 +75,54 @@ describe('parseAddress', () => {
     expect(why(raw)).toBe(details);
   });
 
+  it('reads a target URI scheme only at the start and only on one line', () => {
+    expect(why('xdns:///pantry:443')).toBe(
+      'address "xdns:///pantry:443" (option address): has a URL scheme; give host:port without http:// or https://',
+    );
+    expect(why('dns:///pantry:443\nx')).toBe(
+      'address "dns:///pantry:443\nx" (option address): has a URL scheme; give host:port without http:// or https://',
+    );
+  });
+
+  it('reads xds:///name whole, as a name, with the target URI hint', () => {
+    expect(parseAddress('xds:///pantry', 'o')).toEqual({
+      host: 'pantry',
+      port: 443,
+      target: 'xds:///pantry',
+      isIp: false,
+      scheme: 'xds',
+    });
+    for (const raw of ['xds:a///pantry', 'xds:///pantry/x']) {
+      let e: PantryError | undefined;
+      try {
+        parseAddress(raw, 'option address');
+      } catch (err) {
+        e = err as PantryError;
+      }
+      expect([e?.details, e?.hint]).toEqual([
+        `address "${raw}" (option address): an xds: target is xds:///name (the listener name of the xDS configuration)`,
+        'target URIs: ipv4:10.0.0.1:443,10.0.0.2:443 or dns:///pantry.example.com:443 or xds:///pantry',
+      ]);
+    }
+  });
+
+  it('checks each element of an ipv4: list whole, blanks around it allowed', () => {
+    expect(parseAddress('ipv4:127.0.0.1:443, 127.0.0.2:443', 'o').target).toBe('ipv4:127.0.0.1:443,127.0.0.2:443');
+    for (const raw of ['ipv4:1.2.3.4:443x', 'ipv4:x1.2.3.4:443'])
+      expect(why(raw)).toBe(
+        `address "${raw}" (option address): an ipv4: target lists IPv4 host:port pairs, separated by commas`,
+      );
+  });
+
+  it('reads brackets only as the whole host: nothing before "[" or after "]" but the port', () => {
+    expect(why('[::1]x')).toBe(
+      'address "[::1]x" (option address): has more than one ":"; put an IPv6 address in brackets, e.g. [::1]:443',
+    );
+    expect(why('x[::1]:443')).toBe(
+      'address "x[::1]:443" (option address): has more than one ":"; put an IPv6 address in brackets, e.g. [::1]:443',
+    );
+  });
+
   it('gives the host:port hint, and names the kind of a value that is not a string', () => {
     try {
       parseAddress('pantry:0', 'o');

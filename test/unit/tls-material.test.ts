@@ -1,8 +1,9 @@
 import { X509Certificate } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Code, PantryError } from '../../src/index.js';
 import { isFileBacked, loadTlsMaterial, nameOf } from '../../src/tls/material.js';
 import { MAX_PEM_BYTES, pemBlocks, readPem } from '../../src/tls/pem-file.js';
@@ -172,6 +173,51 @@ describe('readPem', () => {
     );
     expect(err(() => readPem('ca', resolvePemInput(join(d, 'at-cap.pem', 'x.crt'), 'option ca'))).details).toMatch(
       /: file cannot be opened \(ENOTDIR\)$/,
+    );
+  });
+});
+
+describe('readPem: more edges', () => {
+  const inline = (text: string | Buffer) => resolvePemInput(Buffer.from(text), 'option ca');
+
+  it('drops a byte-order mark only at the start', () => {
+    const marked = certs.caCert.replace('-----\n', '-----\uFEFF\n');
+    expect(err(() => readPem('ca', inline(marked))).details).toBe(
+      'ca option ca (inline PEM): holds a cut-off PEM block (a file still being written, or truncated)',
+    );
+  });
+
+  it('sees base64 without markers through surrounding blanks', () => {
+    const body = certs.caCert.split('\n').slice(1, -2).join('\n');
+    expect(err(() => readPem('ca', inline(`  ${body}\n  `))).details).toBe(
+      'ca option ca (inline PEM): is not PEM (it looks like base64 without the -----BEGIN/-----END lines)',
+    );
+  });
+
+  it('refuses a file over the cap by its size on disk', async () => {
+    const path = join(d, 'far-over.pem');
+    await writeFile(path, Buffer.alloc(MAX_PEM_BYTES + 100, '\n'));
+    expect(err(() => readPem('ca', resolvePemInput(path, 'option ca'))).details).toBe(
+      `ca option ca (${path}): is ${MAX_PEM_BYTES + 100} bytes, more than the 1 MiB a certificate, bundle or key may have`,
+    );
+  });
+
+  it('closes the file it opened, read or refused', async () => {
+    if (!existsSync('/proc/self/fd')) return;
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const path = join(d, 'fd.pem');
+    await writeFile(path, certs.caCert);
+    const before = fds();
+    for (let i = 0; i < 20; i++) readPem('ca', resolvePemInput(path, 'option ca'));
+    for (let i = 0; i < 20; i++) err(() => readPem('ca', resolvePemInput('/dev/null', 'option ca')));
+    expect(fds()).toBe(before);
+  });
+
+  it('names a block device', () => {
+    // Opening a block device needs root here (mode 600); elsewhere the open is refused first.
+    if (process.getuid?.() !== 0 || !existsSync('/dev/loop0')) return;
+    expect(err(() => readPem('ca', resolvePemInput('/dev/loop0', 'option ca'))).details).toBe(
+      'ca option ca (/dev/loop0): is a block device, not a regular file',
     );
   });
 });
@@ -503,5 +549,134 @@ describe('loadTlsMaterial: certificates and key', () => {
       ),
     ).toBe(false);
     expect(isFileBacked(loadTlsMaterial({ ca: certs.caCert }, noEnv).material)).toBe(false);
+  });
+});
+
+describe('loadTlsMaterial: the edges of each check', () => {
+  const full = () => ({ ca: certs.caCert, cert: certs.clientCert, key: certs.clientKey });
+
+  it('says "holds no certificate" without a block kind when the BEGIN marker is not at a line start', () => {
+    const e = err(() => loadTlsMaterial({ ca: 'see -----BEGIN CERTIFICATE----- here\n' }, noEnv));
+    expect([e.code, e.details, e.hint]).toEqual([
+      Code.INVALID_ARGUMENT,
+      'ca option ca (inline PEM): holds no certificate',
+      undefined,
+    ]);
+  });
+
+  it('names every unusable CA of a bundle with none usable, separated by "; "', async () => {
+    const old = await writeDevCertificates(join(d, 'old-ca-2'), {
+      caName: 'old CA',
+      caValidity: { notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - DAY) },
+    });
+    const oldTo = new Date(Date.parse(new X509Certificate(old.caCert).validTo)).toISOString();
+    const e = err(() => loadTlsMaterial({ ca: old.caCert + certs.clientCert }, noEnv));
+    expect(e.details).toBe(
+      `ca option ca (inline PEM): no usable CA certificate: certificate "CN=old CA, O=pantry" expired on ${oldTo}; certificate "CN=pantry-dev-client, O=pantry" is not a CA (basic constraints CA:FALSE or absent): it cannot sign other certificates`,
+    );
+  });
+
+  it('gives grpc-js the usable CA certificates back to back, and chains to any one of them', async () => {
+    const other = await writeDevCertificates(join(d, 'other-2'), { caName: 'other CA' });
+    const { material, warnings } = loadTlsMaterial({ ...full(), ca: other.caCert + certs.caCert }, noEnv);
+    expect(warnings).toEqual([]);
+    expect(material.ca.toString()).toBe(
+      new X509Certificate(other.caCert).toString() + new X509Certificate(certs.caCert).toString(),
+    );
+  });
+
+  it('does not take a CA certificate sent with the leaf for an intermediate that issued it', async () => {
+    // The leaf of another CA, sent with this CA's (self-signed) root: the root did not issue the leaf.
+    const other = await writeDevCertificates(join(d, 'other-3'), { caName: 'other CA' });
+    const w = loadTlsMaterial(
+      { ca: certs.caCert, cert: other.clientCert + certs.caCert, key: other.clientKey },
+      noEnv,
+    ).warnings;
+    expect(w).toEqual([
+      'cert option cert (inline PEM) ("CN=pantry-dev-client, O=pantry", issuer "CN=other CA, O=pantry") is not signed by the CA in option ca (inline PEM), directly or through the 1 intermediate certificate(s) sent with it; fine when the proxy trusts another CA, otherwise the proxy will reject it',
+    ]);
+  });
+
+  it('reads "Proc-Type:4,ENCRYPTED" without a space as an encrypted key', () => {
+    const legacy =
+      '-----BEGIN RSA PRIVATE KEY-----\nProc-Type:4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAA==\n-----END RSA PRIVATE KEY-----\n';
+    expect(err(() => loadTlsMaterial({ ...full(), key: legacy }, noEnv)).details).toBe(
+      'key option key (inline PEM): the private key is encrypted',
+    );
+  });
+
+  it('names the key when its file is missing', async () => {
+    const dir = join(d, 'no-key');
+    await mkdir(dir);
+    await writeFile(join(dir, 'ca.crt'), certs.caCert);
+    await writeFile(join(dir, 'client.crt'), certs.clientCert);
+    const e = err(() => loadTlsMaterial({ certDir: dir }, noEnv));
+    expect([e.code, e.details, e.hint]).toEqual([
+      Code.FAILED_PRECONDITION,
+      `key certDir (${join(dir, 'client.key')}): file does not exist`,
+      'give key as a path or PEM, or put client.key in certDir (env PANTRY_CLIENT_KEY or PANTRY_CERT_DIR)',
+    ]);
+  });
+
+  it('shows a key file mode with three digits', async () => {
+    // Only root can read a key file its owner may not read (mode 044); elsewhere the read fails.
+    if (process.getuid?.() !== 0) return;
+    const dir = join(d, 'mode-044');
+    const c = await certs.issueClient(dir);
+    await chmod(join(dir, 'client.key'), 0o044);
+    expect(loadTlsMaterial({ ca: certs.caCert, cert: c.cert, key: join(dir, 'client.key') }, noEnv).warnings).toEqual([
+      `key ${join(dir, 'client.key')} is readable by group or others (mode 044); chmod 600 it`,
+    ]);
+    await chmod(join(dir, 'client.key'), 0o600);
+  });
+
+  it('keeps its inspect() function out of copies of the material', () => {
+    const { material } = loadTlsMaterial(full(), noEnv);
+    expect(Object.getOwnPropertyDescriptor(material, inspect.custom)?.enumerable).toBe(false);
+    expect(inspect.custom in { ...material }).toBe(false);
+  });
+
+  describe('extended key usage as OIDs, or as names (Deno)', () => {
+    let usage: ReturnType<typeof vi.spyOn>;
+    beforeEach(() => {
+      usage = vi.spyOn(X509Certificate.prototype, 'keyUsage', 'get');
+    });
+    afterEach(() => usage.mockRestore());
+    const check = (usages: string[]) => {
+      usage.mockReturnValue(usages);
+      try {
+        return loadTlsMaterial(full(), noEnv).warnings;
+      } catch (e) {
+        return (e as PantryError).details;
+      }
+    };
+    const refused = (named: string) =>
+      `cert option cert (inline PEM): certificate "CN=pantry-dev-client, O=pantry" is not for client authentication: its extended key usage is ${named}, without clientAuth`;
+
+    it('names each known OID, and shows an unknown one as it is', () => {
+      expect(
+        check([
+          '1.3.6.1.5.5.7.3.1',
+          '1.3.6.1.5.5.7.3.3',
+          '1.3.6.1.5.5.7.3.4',
+          '1.3.6.1.5.5.7.3.8',
+          '1.3.6.1.5.5.7.3.9',
+          '1.3.6.1.4.1.311.10.3.12',
+          '10.1',
+        ]),
+      ).toBe(
+        refused('serverAuth, codeSigning, emailProtection, timeStamping, OCSPSigning, 1.3.6.1.4.1.311.10.3.12, 10.1'),
+      );
+    });
+
+    it('leaves the check to the proxy when any usage is not an OID', () => {
+      expect(check(['DigitalSignature', 'KeyEncipherment'])).toEqual([]);
+      expect(check(['1.3.6.1.5.5.7.3.1', 'DigitalSignature'])).toEqual([]);
+      expect(check(['1.2x'])).toEqual([]);
+      expect(check(['x1.2'])).toEqual([]);
+      expect(check(['1'])).toEqual([]);
+      expect(check(['1.3.6.1.5.5.7.3.2'])).toEqual([]);
+      expect(check(['2.5.29.37.0'])).toEqual([]);
+    });
   });
 });

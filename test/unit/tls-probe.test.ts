@@ -1,5 +1,6 @@
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAddress } from '../../src/tls/address.js';
 import { checkTls } from '../../src/tls/check.js';
@@ -34,6 +35,8 @@ let picky: number; // rejects every client certificate after the handshake (TLS 
 let closing: number; // closes after the handshake without a word
 let silent: number; // accepts TCP, never answers
 let quiet: number; // completes the handshake, then never answers
+let strict: number; // answers only the exact HTTP/2 preface and SETTINGS over ALPN h2; closes on anything else
+let resetting: number; // resets the connection (RST, no TLS alert, no FIN) when the client writes
 
 beforeAll(async () => {
   certs = await tempCerts();
@@ -66,6 +69,33 @@ beforeAll(async () => {
   );
   silent = await listen(createNetServer(() => {}));
   quiet = await listen(createServer({ ...base, ALPNProtocols: ['h2'] }, (s) => s.on('error', () => {})));
+  const preface = Buffer.concat([
+    Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'),
+    Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]),
+  ]);
+  strict = await listen(
+    createServer({ ...base, ALPNProtocols: ['h2'] }, (s: TLSSocket) => {
+      s.on('error', () => {});
+      if (s.alpnProtocol !== 'h2') {
+        s.end();
+        return;
+      }
+      let got = Buffer.alloc(0);
+      s.on('data', (d: Buffer) => {
+        got = Buffer.concat([got, d]);
+        const n = Math.min(got.length, preface.length);
+        if (!got.subarray(0, n).equals(preface.subarray(0, n))) s.end();
+        else if (got.length >= preface.length) s.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+      });
+    }),
+  );
+  resetting = await listen(
+    createServer({ ...base, ALPNProtocols: ['h2'] }, (s: TLSSocket) => {
+      s.on('error', () => {});
+      // The TCP socket under the TLS one: resetting it sends RST.
+      s.on('data', () => (s as unknown as { _parent: Socket })._parent.resetAndDestroy());
+    }),
+  );
 });
 
 afterAll(async () => {
@@ -114,6 +144,7 @@ describe('probeTls', () => {
     const timeout = await probeTls(at(silent), material(), { timeoutMs: 100 });
     expect([timeout.ok, timeout.error]).toEqual([false, 'no TLS handshake within 100 ms']);
     expect(timeout.elapsedMs).toBeGreaterThanOrEqual(90);
+    expect(timeout.elapsedMs).toBeLessThan(5000); // in ms, rounded to a tenth
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 30);
     const t0 = Date.now();
@@ -125,6 +156,13 @@ describe('probeTls', () => {
       error: 'aborted',
       elapsedMs: 0,
     });
+  });
+
+  it('keeps the first verification error rather than the name check, and leaves no listener on the signal', async () => {
+    const controller = new AbortController();
+    const r = await probeTls(at(other), material(), { serverName: 'pantry.example.com', signal: controller.signal });
+    expect([r.ok, r.authorizationError]).toEqual([false, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
+    expect(getEventListeners(controller.signal, 'abort')).toEqual([]);
   });
 
   it('sends a name as SNI, never an IP address', () => {
@@ -168,6 +206,25 @@ describe('checkTls', () => {
     const silence = await checkTls(at(quiet), material(), { timeoutMs: 150 });
     expect([silence.clientCertificateAccepted, silence.rejection]).toEqual([true, undefined]);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+  });
+
+  it('sends the exact HTTP/2 preface and SETTINGS over ALPN h2, and reads the answer as acceptance', async () => {
+    // The strict server closes on any other bytes or protocol, and a missing preface would leave the
+    // check waiting for its (long) timeout: either way the result differs.
+    const r = await checkTls(at(strict), material(), { timeoutMs: 50_000 });
+    expect([r.ok, r.clientCertificateAccepted, r.rejection]).toEqual([true, true, undefined]);
+  }, 20_000);
+
+  it('names the error of a connection reset after the handshake', async () => {
+    const r = await checkTls(at(resetting), material(), { timeoutMs: 50_000 });
+    expect([r.ok, r.clientCertificateAccepted, r.rejection]).toEqual([true, false, 'read ECONNRESET']);
+  }, 20_000);
+
+  it('waits the timeout given, not the 3 s default', async () => {
+    const t0 = Date.now();
+    const silence = await checkTls(at(quiet), material(), { timeoutMs: 20 });
+    expect([silence.clientCertificateAccepted, silence.rejection]).toEqual([true, undefined]);
+    expect(Date.now() - t0).toBeLessThan(2900);
   });
 
   it('returns the probe as it is when the handshake failed', async () => {
