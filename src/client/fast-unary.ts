@@ -15,7 +15,7 @@ import { encodeRequest } from '../schema/encode-request.js';
 import type { MethodInfo } from '../schema/method-info.js';
 import { deserializerOf } from '../transport/grpc-transport.js';
 import { CallGroup, startUnary, type UnaryDone } from '../transport/unary-call.js';
-import type { TelemetryAttempt, TelemetryCall, UnaryTelemetry } from '../telemetry/telemetry-stage.js';
+import type { TelemetryAttempt, TelemetryCall, UnaryTelemetry } from '../telemetry/unary-telemetry.js';
 
 /**
  * The unary calls a client makes with no interceptor of yours and tracing off, fused into one

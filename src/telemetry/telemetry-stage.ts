@@ -11,6 +11,7 @@ import type { MethodInfo } from '../schema/method-info.js';
 import { grpcClientMetrics, type GrpcClientMetrics } from './grpc-metrics.js';
 import type { OtelApi } from './otel-api.js';
 import type { TelemetryOptions } from './telemetry-options.js';
+import type { TelemetryAttempt, TelemetryCall, UnaryTelemetry } from './unary-telemetry.js';
 
 /**
  * The server a client dials, for `server.address` / `server.port` and `grpc.target`.
@@ -67,38 +68,6 @@ export function telemetryStages(
     attempt: (next) => (req) => runAttempt(parts, next, req),
     unary: { startCall: (req) => new CallSpan(parts, req) },
   };
-}
-
-/**
- * The telemetry stages for the client's fused unary path, which makes its first attempt itself
- * and leaves attempts 2, 3, … to the `attempt` stage: the same call span, attempt spans, events,
- * metrics and propagated context as the two stages give a call of the pipeline.
- *
- * @example
- * const call = unary.startCall(req); // before the deadline: the call span covers the whole call
- * const attempt = call.startAttempt({ ...req, attempt: 1, observer: call });
- * attempt.send((metadata) => startUnary(…, metadata, …));
- * // the attempt settled: attempt.finish(err, message); the call settled: call.end(err)
- */
-export interface UnaryTelemetry {
-  /** Starts the span of a logical call, as the `call` stage does; pass it on as the request's `observer`. */
-  startCall(req: CallRequest): TelemetryCall;
-}
-
-/** One logical call's span (see {@link UnaryTelemetry}). */
-export interface TelemetryCall extends CallObserver {
-  /** Starts attempt `req.attempt` as the `attempt` stage does: its span, metrics and propagated metadata. */
-  startAttempt(req: UnaryRequest): TelemetryAttempt;
-  /** Ends the call: with its final error (as the deadline stage passes it out), or `undefined`. */
-  end(err: unknown): void;
-}
-
-/** One attempt started by {@link TelemetryCall.startAttempt}. */
-export interface TelemetryAttempt {
-  /** Runs `start` inside the attempt's context with the metadata to send (the propagator's fields injected). */
-  send(start: (metadata: CallMetadata) => void): void;
-  /** Ends the attempt: with its error, or with `undefined` and the response message. */
-  finish(err: unknown, message?: unknown): void;
 }
 
 interface Parts {
