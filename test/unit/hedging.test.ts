@@ -293,3 +293,51 @@ describe('hedged calls', () => {
     expect(text).toContain('hedging: attempt 2 won; cancelled attempt 1');
   });
 });
+
+describe('resolveHedgingPolicy: every refusal, exactly', () => {
+  const refusal = (options: unknown): PantryError => {
+    try {
+      resolveHedgingPolicy(options as never, undefined, 'option hedging', '/pantry.v1.FoodStorageService/GetFood');
+    } catch (e) {
+      return e as PantryError;
+    }
+    throw new Error(`accepted ${JSON.stringify(options)}`);
+  };
+
+  it.each([
+    [null, 'option hedging must be false or an object { delayMs, maxAttempts }, got null'],
+    [[1], 'option hedging must be false or an object { delayMs, maxAttempts }, got an array'],
+    ['fast', 'option hedging must be false or an object { delayMs, maxAttempts }, got "fast"'],
+    [{ delayMs: -1 }, 'option hedging.delayMs: must be a non-negative number of milliseconds, got -1'],
+    [{ delayMs: Infinity }, 'option hedging.delayMs: must be a non-negative number of milliseconds, got null'],
+    [{ delayMs: '5' }, 'option hedging.delayMs: must be a non-negative number of milliseconds, got "5"'],
+    [{ maxAttempts: 1 }, 'option hedging.maxAttempts: must be an integer from 2 to 5, got 1'],
+    [{ maxAttempts: 6 }, 'option hedging.maxAttempts: must be an integer from 2 to 5, got 6'],
+    [{ maxAttempts: 2.5 }, 'option hedging.maxAttempts: must be an integer from 2 to 5, got 2.5'],
+  ])('refuses %j', (options, details) => {
+    const e = refusal(options);
+    expect(e).toBeInstanceOf(PantryError);
+    expect([e.code, e.details, e.method]).toEqual([
+      Code.INVALID_ARGUMENT,
+      details,
+      '/pantry.v1.FoodStorageService/GetFood',
+    ]);
+  });
+
+  it('names an unknown setting and lists the known ones', () => {
+    const e = refusal({ delay: 5 });
+    expect(e.details).toBe('option hedging: unknown hedging setting "delay"');
+    expect(e.hint).toBe('known hedging settings: delayMs, maxAttempts');
+  });
+
+  it('accepts the edges: delayMs 0, maxAttempts 2 and 5; false turns it off; undefined keeps the base', () => {
+    const base = { delayMs: 7, maxAttempts: 3 };
+    expect(resolveHedgingPolicy({ delayMs: 0, maxAttempts: 2 }, undefined, 'o')).toEqual({
+      delayMs: 0,
+      maxAttempts: 2,
+    });
+    expect(resolveHedgingPolicy({ maxAttempts: 5 }, base, 'o')).toEqual({ delayMs: 7, maxAttempts: 5 });
+    expect(resolveHedgingPolicy(false, base, 'o')).toBeUndefined();
+    expect(resolveHedgingPolicy(undefined, base, 'o')).toBe(base);
+  });
+});
